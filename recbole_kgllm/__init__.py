@@ -1,0 +1,27 @@
+"""recbole-kgllm: knowledge-graph and language-model enhanced recommenders for RecBole.
+
+Importing this package is cheap and changes nothing in RecBole: the compatibility layer and
+model aliases are applied only by the package's entry points (``run_recbole``,
+``recbole-kgllm``, :func:`recbole_kgllm.quick_start.run`, :func:`load_data_and_model`).
+"""
+from __future__ import annotations
+
+import pluggy
+
+__version__ = "0.1.0"
+
+#: Marker for plugin hook implementations: ``@hookimpl def kgllm_register_fusions(register): ...``
+hookimpl = pluggy.HookimplMarker("recbole_kgllm")
+
+
+def load_data_and_model(model_file: str):  # noqa: ANN201 - lazy import keeps import cheap
+    """Load a checkpoint saved by RecBole for any model, ours, a plugin's or RecBole's.
+
+    See :func:`recbole_kgllm.recbole_integration.checkpoint.load_data_and_model`.
+    """
+    from recbole_kgllm.recbole_integration.checkpoint import load_data_and_model as _load
+
+    return _load(model_file)
+
+
+__all__ = ["__version__", "hookimpl", "load_data_and_model"]

@@ -1,0 +1,119 @@
+"""Console scripts: ``run_recbole`` (RecBole's runner, for every model) and ``recbole-kgllm``.
+
+Every command returns an exit code; user mistakes print one line on stderr and exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from recbole_kgllm.errors import KGLLMError
+
+EXIT_USAGE = 2
+
+
+def _run_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Train and evaluate a RecBole or plugin model. Any other setting: --key=value.",
+    )
+    parser.add_argument("--model", "-m", default="BPR", help="model name (default: BPR)")
+    parser.add_argument("--dataset", "-d", default="ml-100k", help="dataset name (default: ml-100k)")
+    parser.add_argument("--config_files", default=None, help='config files, space separated: "a.yaml b.yaml"')
+    parser.add_argument("--nproc", type=int, default=1, help="processes (GPUs) to use")
+    parser.add_argument("--ip", default="localhost", help="master address for multi-process runs")
+    parser.add_argument("--port", default="5678", help="master port for multi-process runs")
+    parser.add_argument("--world_size", type=int, default=-1, help="total processes over all nodes")
+    parser.add_argument("--group_offset", type=int, default=0, help="global rank offset of this node")
+    return parser
+
+
+def _report_error(prog: str, error: BaseException) -> int:
+    print(f"{prog}: error: {error}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_command(argv: Sequence[str], prog: str = "run_recbole") -> int:
+    """``run_recbole`` semantics: train, evaluate, print best validation and test results."""
+    args, rest = _run_parser(prog).parse_known_args(list(argv))
+    try:
+        from recbole_kgllm.recbole_integration.config import parse_overrides
+        from recbole_kgllm.recbole_integration.quick_start import run
+
+        result = run(
+            args.model,
+            args.dataset,
+            args.config_files.split() if args.config_files else None,
+            parse_overrides(rest),
+            nproc=args.nproc,
+            world_size=args.world_size,
+            ip=args.ip,
+            port=args.port,
+            group_offset=args.group_offset,
+        )
+    except KGLLMError as error:
+        return _report_error(prog, error)
+    if result is not None:
+        print(f"best valid: {dict(result['best_valid_result'] or {})}")
+        print(f"test result: {dict(result['test_result'])}")
+    return 0
+
+
+def plugins_command(argv: Sequence[str]) -> int:
+    """``recbole-kgllm plugins [--json]``."""
+    parser = argparse.ArgumentParser(prog="recbole-kgllm plugins", description="List plugins and components.")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(list(argv))
+    from recbole_kgllm.plugin_report import format_report, plugin_report
+
+    try:
+        print(format_report(plugin_report(), as_json=args.json))
+    except KGLLMError as error:
+        return _report_error("recbole-kgllm plugins", error)
+    return 0
+
+
+def _lazy(target: str) -> Callable[[Sequence[str]], int]:
+    """A subcommand implemented elsewhere as ``module:function(argv) -> int``, imported on use."""
+    module_name, function_name = target.split(":")
+
+    def command(argv: Sequence[str]) -> int:
+        return int(getattr(importlib.import_module(module_name), function_name)(list(argv)))
+
+    return command
+
+
+#: Subcommand -> (help, implementation).
+SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
+    "run": ("train and evaluate a model (same as run_recbole)", lambda argv: run_command(argv, "recbole-kgllm run")),
+    "plugins": ("list loaded plugins and registered components", plugins_command),
+    "features": ("compute or reuse KG / text features (kg | text)", _lazy("recbole_kgllm.features.cli:features_main")),
+    "convert": ("convert a raw dataset bundle to RecBole atomic files", _lazy("recbole_kgllm.datasets.cli:convert_main")),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``recbole-kgllm <command> ...``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="recbole-kgllm", description="Knowledge- and language-enhanced RecBole.")
+    parser.add_argument("command", choices=sorted(SUBCOMMANDS), help="; ".join(f"{k}: {v[0]}" for k, v in sorted(SUBCOMMANDS.items())))
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    if not argv:
+        parser.print_help()
+        return EXIT_USAGE
+    args = parser.parse_args(argv[:1])
+    try:
+        return SUBCOMMANDS[args.command][1](argv[1:])
+    except KGLLMError as error:
+        return _report_error(f"recbole-kgllm {args.command}", error)
+
+
+def run_recbole_main(argv: Sequence[str] | None = None) -> int:
+    """The ``run_recbole`` console script."""
+    return run_command(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Typed parameters of the KGLLM models, read once from a RecBole config.
+
+Field names mirror the keys of ``properties/model/KGLLMRec.yaml``; a test keeps the YAML, these
+dataclasses and ``docs/configuration.md`` in agreement. Feature-pipeline keys (``kg_*``,
+``text_*``, ``feature_cache_dir``) are read by :mod:`recbole_kgllm.features`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, Mapping, TypeVar
+
+from recbole_kgllm.errors import ConfigError
+
+T = TypeVar("T", bound="ModelParams")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Common reader: every field is taken from the config when present."""
+
+    @classmethod
+    def from_config(cls: type[T], config: Any) -> T:
+        """Build from a RecBole ``Config`` (or any mapping); absent keys keep the defaults."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = _lookup(config, f.name)
+            if value is not None:
+                values[f.name] = value
+        params = cls(**values)
+        params.validate()
+        return params
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for values out of range."""
+        size = getattr(self, "embedding_size", 1)
+        if size <= 0:
+            raise ConfigError(f"embedding_size must be positive, got {size}")
+        if not 0.0 <= self.id_dropout < 1.0:  # type: ignore[attr-defined]
+            raise ConfigError(f"id_dropout must be in [0, 1), got {self.id_dropout}")  # type: ignore[attr-defined]
+
+
+def _lookup(config: Any, key: str) -> Any:
+    if isinstance(config, Mapping):
+        return config.get(key)
+    try:
+        return config[key]
+    except KeyError:
+        return None
+
+
+@dataclass(frozen=True)
+class KGLLMRecParams(ModelParams):
+    """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
+
+    embedding_size: int = 64
+    backbone: str = "lightgcn"
+    backbone_kwargs: dict[str, Any] = field(default_factory=dict)
+    fusion: str = "sum"
+    fusion_kwargs: dict[str, Any] = field(default_factory=dict)
+    distiller: str = "none"
+    distiller_kwargs: dict[str, Any] = field(default_factory=dict)
+    use_kg: bool = True
+    use_text: bool = True
+    use_user_text: bool = False
+    projector: Literal["linear", "mlp"] = "linear"
+    reg_weight: float = 1e-05
+    id_dropout: float = 0.0
+    cold_start: Literal["content_head", "none"] = "content_head"
+    cold_start_weight: float = 1.0
+    kg_loss_weight: float = 0.0
+    teacher_checkpoint: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        from recbole_kgllm.model.backbones import BACKBONES
+        from recbole_kgllm.registry import get_registry
+
+        BACKBONES.entry(self.backbone)
+        get_registry("fusion").entry(self.fusion)
+        get_registry("distiller").entry(self.distiller)
+        if self.projector not in ("linear", "mlp"):
+            raise ConfigError(f"projector must be 'linear' or 'mlp', got '{self.projector}'")
+        if self.cold_start not in ("content_head", "none"):
+            raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")
+        if self.distiller == "teacher" and not self.teacher_checkpoint:
+            raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
+
+
+@dataclass(frozen=True)
+class KGLLMSeqRecParams(ModelParams):
+    """Parameters of :class:`recbole_kgllm.model.kgllmseqrec.KGLLMSeqRec` (SASRec's own keys are
+    read by SASRec from the same config; ``hidden_size`` is the model dimension)."""
+
+    fusion: str = "sum"
+    fusion_kwargs: dict[str, Any] = field(default_factory=dict)
+    use_kg: bool = True
+    use_text: bool = True
+    projector: Literal["linear", "mlp"] = "linear"
+    id_dropout: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        from recbole_kgllm.registry import get_registry
+
+        get_registry("fusion").entry(self.fusion)
