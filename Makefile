@@ -21,7 +21,7 @@ $(STAMP): setup.py $(wildcard plugins/*/setup.py)
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/run_recbole --model=KGIN --dataset=ml-100k $(DEMO_ARGS)
+	$(BIN)/run_recbole --model=KGLLMRec --dataset=ml-100k $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests plugins -q -rs

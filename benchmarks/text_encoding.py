@@ -28,7 +28,9 @@ import torch
 import torch.nn.functional as F
 
 
-def bare_encode(texts: list[str], tokenizer: Any, model: Any, *, batch_size: int, max_length: int, device: torch.device) -> torch.Tensor:
+def bare_encode(
+    texts: list[str], tokenizer: Any, model: Any, *, batch_size: int, max_length: int, device: torch.device
+) -> torch.Tensor:
     """The bare loop: [n, d] mean-pooled, L2-normalised float32 vectors."""
     outputs = []
     with torch.inference_mode():
@@ -96,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"example: {texts[0]!r}")
     print(f"model: {encoder.identity()['model']}, device {device}, dtype {str(dtype).removeprefix('torch.')}, "
           f"batch_size {bs}, max_length {ml}")
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("n/a",)
+    load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} torch threads, load average at end {load[0]}")
+          f"{torch.get_num_threads()} torch threads, load average at end {load}")
     print(f"repeats: {args.repeats} (alternating, after one warm-up each)")
     print(f"{'':10}{'median s':>10}{'min s':>10}{'texts/s':>10}   all runs (s)")
     for name in ("bare", "pipeline"):

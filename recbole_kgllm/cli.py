@@ -91,6 +91,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "plugins": ("list loaded plugins and registered components", plugins_command),
     "features": ("compute or reuse KG / text features (kg | text)", _lazy("recbole_kgllm.features.cli:features_main")),
     "convert": ("convert a raw dataset bundle to RecBole atomic files", _lazy("recbole_kgllm.datasets.cli:convert_main")),
+    "bench": ("benchmark models over seeds on identical data (results.csv, results.md, plots)", _lazy("recbole_kgllm.bench.cli:bench_main")),
 }
 
 

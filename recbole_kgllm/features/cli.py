@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from recbole_kgllm.errors import KGLLMError
 
 #: Model whose config the features are computed for, until the lead switches the default.
-DEFAULT_MODEL = "BPR"
+DEFAULT_MODEL = "KGLLMRec"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("what", choices=["kg", "text"], help="kg: PyKEEN KG embeddings; text: frozen text encoder")
     parser.add_argument("--dataset", "-d", required=True, help="RecBole dataset name, e.g. ml-100k")
-    parser.add_argument("--model", "-m", default=DEFAULT_MODEL, help=f"model whose config is used (default {DEFAULT_MODEL})")
+    parser.add_argument(
+        "--model", "-m", default=DEFAULT_MODEL, help=f"model whose config is used (default {DEFAULT_MODEL})"
+    )
     parser.add_argument("--config_files", nargs="*", default=[], help="YAML config files (space separated)")
     return parser
 
@@ -101,7 +103,7 @@ def features_main(argv: list[str]) -> int:
     except KGLLMError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"  seconds:  {seconds:.2f} of feature work (config {config_seconds:.2f})", file=sys.stdout)
+    print(f"  seconds:  {seconds:.3f} of feature work (config {config_seconds:.2f})", file=sys.stdout)
     return 0
 
 

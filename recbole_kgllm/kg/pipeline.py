@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from recbole_kgllm.kg.recbole_kg import RECBOLE_KG_KEYS, kg_files, load_kg_source
+from recbole_kgllm.recbole_integration.kg_source import RECBOLE_KG_KEYS, kg_files, load_kg_source
 from recbole_kgllm.kg.settings import KGFeatureSettings
 from recbole_kgllm.kg.train import item_rows, train_kg_embeddings
 from recbole_kgllm.kg.triples import TokenTriples
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoredEntry, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
 
-SOURCE_PRODUCER = "recbole_kgllm.kg.recbole_kg/1"
+SOURCE_PRODUCER = "recbole_kgllm.recbole_integration.kg_source/1"
 EMBEDDING_PRODUCER = "recbole_kgllm.kg.train/1"
 
 
@@ -55,7 +55,11 @@ def _compute_source(config: Any) -> EntryContent:
     link = torch.tensor([entity_index[triples.item_to_entity[i]] for i in link_items], dtype=torch.int64)
     return EntryContent(
         tensors={"triples": triples.triples, "link": link},
-        tokens={"entity": triples.entity_tokens.tolist(), "relation": triples.relation_tokens.tolist(), "link_item": link_items},
+        tokens={
+            "entity": triples.entity_tokens.tolist(),
+            "relation": triples.relation_tokens.tolist(),
+            "link_item": link_items,
+        },
         info={
             "n_items": source.n_items,
             "n_items_with_entity": source.n_items_with_entity,

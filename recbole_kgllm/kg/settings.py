@@ -31,7 +31,7 @@ class KGFeatureSettings:
         epochs: training epochs.
         batch_size: training batch size.
         learning_rate: optimiser (Adam) learning rate.
-        eval_share: share of triples held out for evaluation (0 disables it).
+        eval_share: share of triples held out for evaluation, in [0.001, 0.5] (quality stays visible).
         eval_max_triples: at most this many held-out triples are ranked (bounded cost).
         pipeline_kwargs: extra keyword arguments of ``pykeen.pipeline.pipeline`` (``loss``,
             ``negative_sampler``, ``training_loop``...).
@@ -47,7 +47,7 @@ class KGFeatureSettings:
     epochs: int = setting("kg_epochs", 20, as_int(1))
     batch_size: int = setting("kg_batch_size", 1024, as_int(1))
     learning_rate: float = setting("kg_learning_rate", 0.01, as_float(0.0, 10.0))
-    eval_share: float = setting("kg_eval_share", 0.1, as_float(0.0, 0.5))
+    eval_share: float = setting("kg_eval_share", 0.1, as_float(0.001, 0.5))
     eval_max_triples: int = setting("kg_eval_max_triples", 1000, as_int(1))
     pipeline_kwargs: dict[str, Any] = setting("kg_pipeline_kwargs", {}, as_kwargs)
     seed: int | None = setting("kg_seed", None, as_optional_int)

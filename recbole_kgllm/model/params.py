@@ -53,7 +53,7 @@ class KGLLMRecParams(ModelParams):
     """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
 
     embedding_size: int = 64
-    backbone: str = "lightgcn"
+    backbone: str = "ease"
     backbone_kwargs: dict[str, Any] = field(default_factory=dict)
     fusion: str = "sum"
     fusion_kwargs: dict[str, Any] = field(default_factory=dict)

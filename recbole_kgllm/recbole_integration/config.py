@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from recbole.config import Config
+from recbole.utils import ModelType
 
 from recbole_kgllm.errors import ConfigError, DatasetNotFoundError
 
@@ -36,10 +37,26 @@ def model_defaults_files(model: str) -> list[Path]:
 
 
 class KGLLMConfig(Config):
-    """RecBole's ``Config`` plus the YAML defaults of plugin models."""
+    """RecBole's ``Config`` plus the YAML defaults of plugin models.
+
+    One more default: a sequential model trained with the cross-entropy loss (SASRec's default
+    ``loss_type: CE``) gets ``train_neg_sample_args: None`` unless the user set it. RecBole 1.2.1
+    requires exactly that and otherwise refuses to build the config, so its own runner fails for
+    SASRec with default settings.
+    """
 
     def _load_internal_config_dict(self, model: str, model_class: Any, dataset: str) -> None:
         super()._load_internal_config_dict(model, model_class, dataset)
+        self._load_plugin_defaults(model, dataset)
+        merged = {**self.internal_config_dict, **self.external_config_dict}
+        if (
+            merged.get("MODEL_TYPE") == ModelType.SEQUENTIAL
+            and merged.get("loss_type") == "CE"
+            and "train_neg_sample_args" not in self.external_config_dict
+        ):
+            self.internal_config_dict["train_neg_sample_args"] = None
+
+    def _load_plugin_defaults(self, model: str, dataset: str) -> None:
         files = model_defaults_files(model)
         if not files:
             return

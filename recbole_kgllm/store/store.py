@@ -157,7 +157,9 @@ class FeatureStore:
         manifest = Manifest(
             key=spec.key,
             spec=spec,
-            tensors={n: {"shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")} for n, t in tensors.items()},
+            tensors={
+                n: {"shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")} for n, t in tensors.items()
+            },
             tokens={n: len(v) for n, v in tokens.items()},
             files=files,
             created=Manifest.now(),

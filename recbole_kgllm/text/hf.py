@@ -119,7 +119,9 @@ class HFTextEncoder(TextEncoder):
         out = torch.empty(len(ids), self.dim, dtype=torch.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
         pad_id = self._tokenizer.pad_token_id or 0
-        bar = tqdm(total=len(ids), unit="text", desc=f"encoding on {self.device.type}", disable=None if progress else True)
+        bar = tqdm(
+            total=len(ids), unit="text", desc=f"encoding on {self.device.type}", disable=None if progress else True
+        )
         with torch.inference_mode(), bar:
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]

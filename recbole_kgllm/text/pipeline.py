@@ -13,7 +13,7 @@ from typing import Any
 from recbole_kgllm.registry import resolve
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
-from recbole_kgllm.text.atomic import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_atomic
+from recbole_kgllm.recbole_integration.atomic_reader import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_atomic
 from recbole_kgllm.text.encoder import TextEncoder
 from recbole_kgllm.text.settings import TextFeatureSettings
 from recbole_kgllm.text.template import TextTemplate

@@ -18,7 +18,7 @@ def _results(out: str) -> dict[str, float]:
     return eval(line.removeprefix("test result: "))  # noqa: S307 - our own printed dict
 
 
-@pytest.mark.parametrize("model", ["BPR", "KGIN"])
+@pytest.mark.parametrize("model", ["BPR", "KGIN", "SASRec"])
 def test_run_recbole_in_process(model: str, in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.run_recbole_main([f"--model={model}", "--dataset=ml-100k", *one_epoch])
     assert code == 0

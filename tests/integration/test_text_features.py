@@ -29,7 +29,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("feature_cache")
 
 
-def test_minilm_puts_titles_of_a_franchise_closer_than_random_pairs(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_minilm_puts_titles_of_a_franchise_closer_than_random_pairs(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = _config(monkeypatch, feature_cache_dir=str(cache), text_template="{movie_title}")
     result = api.text_result(config, "item")
     assert result is not None and result.status == "computed"
@@ -113,7 +115,9 @@ def test_missing_fields_and_empty_texts_are_masked_not_fatal(
     assert not nothing.align(["[PAD]", "1"]).mask.any()
 
 
-def test_pooling_and_normalisation_settings_change_entry_and_vectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pooling_and_normalisation_settings_change_entry_and_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = {"data_path": str(_small_dataset(tmp_path)), "feature_cache_dir": str(tmp_path / "cache")}
     mean = api.text_result(_config(monkeypatch, "tiny", **base), "item")
     cls = api.text_result(_config(monkeypatch, "tiny", **base, text_pooling="cls", text_normalize=False), "item")

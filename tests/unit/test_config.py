@@ -53,3 +53,21 @@ def test_plugin_model_defaults_apply_and_user_settings_win(in_tmp: Path, test_pl
 def test_recbole_reads_our_config_not_the_real_command_line(in_tmp: Path, monkeypatch: pytest.MonkeyPatch, fresh_plugins: None) -> None:
     monkeypatch.setattr("sys.argv", ["run_recbole", "--epochs=77"])
     assert build_config("BPR", "ml-100k", config_dict={"epochs": "3"})["epochs"] == 3
+
+
+def test_sasrec_with_cross_entropy_gets_no_negative_sampling(in_tmp: Path, fresh_plugins: None) -> None:
+    assert build_config("SASRec", "ml-100k")["train_neg_sample_args"]["distribution"] == "none"
+    bpr = build_config("SASRec", "ml-100k", config_dict={"loss_type": "BPR"})
+    assert bpr["train_neg_sample_args"]["sample_num"] == 1
+
+
+def test_preparing_recbole_leaves_anomaly_detection_as_it_was() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import torch; from recbole_kgllm.recbole_integration.session import prepare_recbole; "
+        "prepare_recbole(); import recbole.model.sequential_recommender.sine; print(torch.is_anomaly_enabled())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"

@@ -105,7 +105,9 @@ def _wrong_shape(path: Path) -> None:
     """Replace the tensors with a consistent file of another shape (checksums updated)."""
     save_file({"item": torch.zeros(5, 3), "triples": torch.arange(6).reshape(2, 3)}, str(path / TENSORS_FILE))
     manifest = json.loads((path / MANIFEST_FILE).read_text())
-    manifest["files"][TENSORS_FILE] = {"sha256": file_sha256(path / TENSORS_FILE), "bytes": (path / TENSORS_FILE).stat().st_size}
+    manifest["files"][TENSORS_FILE] = {
+        "sha256": file_sha256(path / TENSORS_FILE), "bytes": (path / TENSORS_FILE).stat().st_size
+    }
     (path / MANIFEST_FILE).write_text(json.dumps(manifest))
 
 
@@ -120,7 +122,9 @@ def _bad_tokens(path: Path) -> None:
     tokens["item"] = tokens["item"][:-1]
     (path / TOKENS_FILE).write_text(json.dumps(tokens))
     manifest = json.loads((path / MANIFEST_FILE).read_text())
-    manifest["files"][TOKENS_FILE] = {"sha256": file_sha256(path / TOKENS_FILE), "bytes": (path / TOKENS_FILE).stat().st_size}
+    manifest["files"][TOKENS_FILE] = {
+        "sha256": file_sha256(path / TOKENS_FILE), "bytes": (path / TOKENS_FILE).stat().st_size
+    }
     (path / MANIFEST_FILE).write_text(json.dumps(manifest))
 
 

@@ -27,7 +27,8 @@ WORKER = textwrap.dedent(
         with open(counter, "a") as handle:
             handle.write("computed\\n")
         time.sleep(1.0)
-        return EntryContent(tensors={{"item": torch.arange(80.0).reshape(10, 8)}}, tokens={{"item": [str(i) for i in range(10)]}})
+        tokens = [str(i) for i in range(10)]
+        return EntryContent(tensors={{"item": torch.arange(80.0).reshape(10, 8)}}, tokens={{"item": tokens}})
 
     if mode == "get":
         result = store.get_or_compute(spec, compute)

@@ -52,6 +52,7 @@ def test_defaults_and_settings_are_read_once_into_a_frozen_dataclass() -> None:
         ("text_template", ""),
         ("kg_embedding_dim", "64"),
         ("kg_eval_share", 0.9),
+        ("kg_eval_share", 0.0),
         ("kg_model_kwargs", "dim=3"),
     ],
 )

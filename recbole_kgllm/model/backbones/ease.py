@@ -31,9 +31,43 @@ def ease_closed_form(gram: np.ndarray, reg_weight: float) -> np.ndarray:
     return b.astype(np.float32)
 
 
+def content_similarity(values: Tensor, mask: Tensor, *, center: bool, topk: int) -> Tensor:
+    """Item-item cosine similarity ``[I, I]`` of one feature view (rows without it are zero).
+
+    Args:
+        values: ``[I, f]`` features; mask: ``[I]`` presence.
+        center: subtract the mean of present rows first (frozen LM embeddings share a large
+            common direction that makes every pair look similar).
+        topk: keep each item's ``topk`` most similar items only (symmetrised); 0 keeps all.
+    """
+    f = values.double()
+    if center and bool(mask.any()):
+        f = f - f[mask].mean(dim=0, keepdim=True)
+    f = torch.nn.functional.normalize(f, dim=1) * mask.double().unsqueeze(1)
+    sim = f @ f.T
+    sim = (sim + sim.T) / 2  # exactly symmetric
+    sim.fill_diagonal_(0.0)
+    if 0 < topk < sim.shape[0]:
+        valid = (mask.unsqueeze(0) & mask.unsqueeze(1)).fill_diagonal_(False)
+        best = sim.masked_fill(~valid, float("-inf")).topk(topk, dim=1).indices
+        keep = torch.zeros_like(valid).scatter_(1, best, True) & valid
+        sim = sim * (keep | keep.T)
+    return sim
+
+
+#: Defaults chosen by validation NDCG@10 on ml-100k, seeds 2020 and 2021
+#: (``benchmarks/tune_ease_prior.py``; the grid and its results are in ``docs/tuning.md``).
+DEFAULT_REG_WEIGHT = 500.0
+DEFAULT_PRIOR_WEIGHTS = {"text": 30.0, "kg": 0.0}
+DEFAULT_PRIOR_TOPK = 50
+
+
 class EaseBackbone(Backbone):
-    """Args: ``reg_weight`` (float, 250.0): EASE's lambda; ``prior_weights`` (dict view name ->
-    float, default ``{"text": 20.0, "kg": 20.0}``): the alpha of each feature view."""
+    """Args: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict view name ->
+    float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
+    ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`.
+    Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
+    (see ``docs/tuning.md``)."""
 
     name = "ease"
     closed_form = True
@@ -43,13 +77,16 @@ class EaseBackbone(Backbone):
         *,
         dataset: Any,
         dim: int,
-        reg_weight: float = 250.0,
+        reg_weight: float = DEFAULT_REG_WEIGHT,
         prior_weights: Mapping[str, float] | None = None,
+        prior_center: bool = True,
+        prior_topk: int = DEFAULT_PRIOR_TOPK,
         **kwargs: Any,
     ) -> None:
         super().__init__(dataset=dataset, dim=dim, **kwargs)
         self.reg_weight = float(reg_weight)
-        self.prior_weights = dict(prior_weights if prior_weights is not None else {"text": 20.0, "kg": 20.0})
+        self.prior_weights = dict(DEFAULT_PRIOR_WEIGHTS if prior_weights is None else prior_weights)
+        self.prior_center, self.prior_topk = bool(prior_center), int(prior_topk)
         self.interactions = dataset.inter_matrix(form="csr").astype(np.float32)
         self.register_buffer("item_similarity", torch.zeros(0), persistent=True)
 
@@ -61,8 +98,8 @@ class EaseBackbone(Backbone):
             alpha = float(self.prior_weights.get(name, 0.0))
             if alpha == 0.0:
                 continue
-            f = torch.nn.functional.normalize(values.double(), dim=1) * mask.double().unsqueeze(1)
-            gram += alpha * (f @ f.T).cpu().numpy()
+            sim = content_similarity(values, mask, center=self.prior_center, topk=self.prior_topk)
+            gram += alpha * sim.cpu().numpy()
         self.item_similarity = torch.from_numpy(ease_closed_form(gram, self.reg_weight)).to(self.item_similarity.device)
 
     def propagate(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:

@@ -28,7 +28,7 @@ def normalized_adjacency(interactions: sp.coo_matrix) -> torch.Tensor:
     norm = norm.tocoo()
     indices = torch.from_numpy(np.vstack([norm.row, norm.col]).astype(np.int64))
     size = (n_users + n_items, n_users + n_items)
-    return torch.sparse_coo_tensor(indices, torch.from_numpy(norm.data), size).coalesce()
+    return torch.sparse_coo_tensor(indices, torch.from_numpy(norm.data), size, check_invariants=False).coalesce()
 
 
 class LightGCNBackbone(Backbone):

@@ -35,7 +35,7 @@ homogeneous graph, with DGL's semantics:
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import numpy as np
@@ -43,86 +43,13 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from recbole_kgllm.errors import KGLLMError
+from recbole_kgllm.recbole_integration.compat.dgl_frames import DGLError, EdgeBatch, FeatureStore
 
 __all__ = ["EID", "NID", "CompatGraph", "DGLError", "DGLGraph", "EdgeBatch", "edge_subgraph", "graph"]
 
 #: Feature names DGL uses for parent node / edge IDs in subgraphs.
 NID = "_ID"
 EID = "_ID"
-
-
-class DGLError(KGLLMError):
-    """A call the DGL stand-in cannot honour (same role as ``dgl.DGLError``)."""
-
-
-class _FeatureStore(MutableMapping[str, Tensor]):
-    """``ndata`` / ``edata``: a dict whose tensors have one row per node / edge."""
-
-    def __init__(self, *, rows: int, device: torch.device, kind: str) -> None:
-        self._rows, self._device, self._kind = rows, device, kind
-        self._data: dict[str, Tensor] = {}
-
-    def __setitem__(self, key: str, value: Tensor) -> None:
-        value = torch.as_tensor(value)
-        if value.dim() == 0 or value.shape[0] != self._rows:
-            raise DGLError(
-                f"{self._kind} feature '{key}' needs {self._rows} rows, got shape {tuple(value.shape)}"
-            )
-        if value.device != self._device:
-            raise DGLError(f"{self._kind} feature '{key}' is on {value.device}, the graph on {self._device}")
-        self._data[key] = value
-
-    def __getitem__(self, key: str) -> Tensor:
-        return self._data[key]
-
-    def __delitem__(self, key: str) -> None:
-        del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def schemes(self) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
-        return {k: (tuple(v.shape[1:]), v.dtype) for k, v in self._data.items()}
-
-
-class EdgeBatch:
-    """What a ``filter_edges`` predicate receives: a batch of edges and their features."""
-
-    def __init__(self, *, graph: CompatGraph, eids: Tensor, is_all: bool = False) -> None:
-        self._graph, self._eids, self._is_all = graph, eids, is_all
-
-    @property
-    def data(self) -> dict[str, Tensor]:
-        """Edge features of the batch, each ``(batch_size, ...)``."""
-        if self._is_all:  # no copy when the batch is the whole graph
-            return dict(self._graph.edata.items())
-        return {k: v[self._eids] for k, v in self._graph.edata.items()}
-
-    @property
-    def src(self) -> dict[str, Tensor]:
-        """Node features of the batch's source nodes, each ``(batch_size, ...)``."""
-        nodes = self._graph._src[self._eids]
-        return {k: v[nodes] for k, v in self._graph.ndata.items()}
-
-    @property
-    def dst(self) -> dict[str, Tensor]:
-        """Node features of the batch's destination nodes, each ``(batch_size, ...)``."""
-        nodes = self._graph._dst[self._eids]
-        return {k: v[nodes] for k, v in self._graph.ndata.items()}
-
-    def edges(self) -> tuple[Tensor, Tensor, Tensor]:
-        """``(src, dst, eid)`` of the batch, each ``(batch_size,)``."""
-        return self._graph._src[self._eids], self._graph._dst[self._eids], self._eids
-
-    def batch_size(self) -> int:
-        return int(self._eids.numel())
-
-    def __len__(self) -> int:
-        return self.batch_size()
 
 
 def _as_ids(values: Any, *, dtype: torch.dtype, device: torch.device | None, what: str) -> Tensor:
@@ -142,8 +69,8 @@ class CompatGraph:
 
     def __init__(self, *, src: Tensor, dst: Tensor, num_nodes: int) -> None:
         self._src, self._dst, self._num_nodes = src, dst, int(num_nodes)
-        self.ndata = _FeatureStore(rows=self._num_nodes, device=src.device, kind="node")
-        self.edata = _FeatureStore(rows=int(src.numel()), device=src.device, kind="edge")
+        self.ndata = FeatureStore(rows=self._num_nodes, device=src.device, kind="node")
+        self.edata = FeatureStore(rows=int(src.numel()), device=src.device, kind="edge")
 
     # -- queries ------------------------------------------------------------------------
     @property
@@ -199,7 +126,9 @@ class CompatGraph:
             eids = torch.arange(self.num_edges(), dtype=self.idtype, device=self.device)
         else:
             eids = _as_ids(edges, dtype=self.idtype, device=self.device, what="edges")
-        batch = EdgeBatch(graph=self, eids=eids, is_all=edges is None)
+        batch = EdgeBatch(
+            src=self._src, dst=self._dst, eids=eids, edata=self.edata, ndata=self.ndata, is_all=edges is None
+        )
         mask = torch.as_tensor(predicate(batch), device=self.device)
         if mask.shape != eids.shape:
             raise DGLError(f"filter predicate returned shape {tuple(mask.shape)}, expected {tuple(eids.shape)}")

@@ -1,0 +1,32 @@
+"""The benchmark harness behind ``recbole-kgllm bench``.
+
+Every model runs on the same data, split and seeds, one fresh worker process per run, and the
+results go to ``results.csv`` (one row per run, resumable), ``results.md`` (mean and standard
+deviation per model, paired per-seed differences of our models against each baseline with a
+paired t-test) and PNG plots. See ``docs/benchmarks.md``.
+
+Importing this package loads nothing heavy (no torch, no RecBole).
+
+Files, one concept each:
+
+============================  ==============================================================
+``spec.py``                   run specs: ``Model[key=value,...]`` names, model lists, seeds
+``ablations.py``              the ablation variants of our model
+``atomic_io.py``              reading and writing atomic files line by line (verbatim)
+``data_prep.py``              derived datasets: linked-items-only, KG with shuffled tails
+``cold_start.py``             the cold-start split (held-out items) as pre-split files
+``slice_metrics.py``          Recall@k / NDCG@k restricted to a set of target items
+``ranking_pass.py``           extra test ranking pass: beyond-accuracy metrics, cold/warm slices
+``plan.py``                   runs, data variants, settings hash, the derived-data builder
+``invocation.py``             one invocation planned from the command line
+``results.py``                ``results.csv``: atomic appends, resume keys
+``runner.py``                 one run in a fresh worker process
+``worker.py``                 the worker: RecBole training and evaluation, timings, memory
+``stats.py``                  mean, standard deviation, paired differences and t-test
+``summary.py``                grouping rows into tables
+``report.py``                 ``results.md``
+``plots.py``                  PNG plots (matplotlib, Agg)
+``cli.py``                    ``bench_main(argv) -> int``
+============================  ==============================================================
+"""
+from __future__ import annotations

@@ -1,0 +1,80 @@
+"""results.md and the PNG plots, from synthetic rows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from recbole_kgllm.bench.plots import write_plots
+from recbole_kgllm.bench.report import ReportOptions, build_report
+from recbole_kgllm.bench.summary import group_tables
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _row(label: str, seed: int, ndcg: float, gini: float, *, group: str = "baseline", ablation: str = "",
+         table: str = "main", status: str = "ok", split: str = "s") -> dict[str, str]:
+    return {
+        "dataset": "toy", "table": table, "label": label, "seed": str(seed), "data": "linked", "settings_hash": "h",
+        "group": group, "ablation": ablation, "status": status, "error": "" if status == "ok" else "ValueError: boom",
+        "ndcg@10": str(ndcg), "giniindex@10": str(gini), "fit_seconds": "10", "seconds_per_epoch": "2.5",
+        "eval_seconds": "0.5", "best_epoch": "3", "peak_rss_mb": "500", "split_sha": f"{split}{seed}",
+        "cold_ndcg@20": str(ndcg / 2), "warm_ndcg@20": str(ndcg),
+    }
+
+
+def _rows() -> list[dict[str, str]]:
+    rows = []
+    for seed, (ours, base, id_only) in zip((1, 2, 3), ((0.3, 0.1, 0.2), (0.5, 0.2, 0.3), (0.4, 0.3, 0.1))):
+        rows.append(_row("BPR", seed, base, 0.6))
+        rows.append(_row("KGLLMRec", seed, ours, 0.7, group="ours", ablation="+KG+text"))
+        rows.append(_row("KGLLMRec[use_kg=False,use_text=False]", seed, id_only, 0.8, group="ours", ablation="ID only"))
+    rows.append(_row("KGAT", 1, 0.0, 0.0, status="failed"))
+    return rows
+
+
+def _options(**extra: object) -> ReportOptions:
+    return ReportOptions(dataset="toy", command="recbole-kgllm bench ...", seeds=[1, 2, 3], data_mode="filtered",
+                         metrics=["ndcg@10"], beyond=["giniindex@10"], cold_metrics=["cold_ndcg@20", "warm_ndcg@20"],
+                         data_notes={"linked": "linked items only"}, **extra)  # type: ignore[arg-type]
+
+
+def test_table_has_mean_sd_and_bold_best() -> None:
+    text = build_report(_rows(), _options())
+    line = next(l for l in text.splitlines() if l.startswith("| `KGLLMRec` (+KG+text)"))
+    assert "**0.4000 ± 0.1000**" in line  # best ndcg@10
+    assert "| 0.7000 ± 0.0000 |" in line  # Gini 0.7 is not the best: lower is better
+    bpr = next(l for l in text.splitlines() if l.startswith("| `BPR`"))
+    assert "**0.6000 ± 0.0000**" in bpr and "0.2000 ± 0.1000" in bpr
+    assert "linked items only" in text and "same train/valid/test" in text
+
+
+def test_paired_differences_against_baselines_and_ablations() -> None:
+    text = build_report(_rows(), _options())
+    # KGLLMRec − BPR per seed: 0.2, 0.3, 0.1 -> mean 0.2, sd 0.1, t = 2 sqrt 3 = 3.46, p = 0.0742
+    assert "+0.2000 ± 0.1000 (t=3.46, p=0.0742)" in text
+    assert "| `BPR` | +0.2000 | +0.3000 | +0.1000 |" in text  # per-seed differences
+    # ablation ID only − full: -0.1, -0.2, -0.3
+    assert "Ablations of `KGLLMRec`" in text and "-0.2000 ± 0.1000" in text
+    assert "## Failed runs" in text and "ValueError: boom" in text and "`KGAT`" in text
+
+
+def test_split_mismatch_is_reported() -> None:
+    rows = _rows()
+    rows[0]["split_sha"] = "other"
+    assert "did not all see the same split for seeds [1]" in build_report(rows, _options())
+
+
+def test_cold_table_and_time_cap_marker() -> None:
+    rows = [dict(r, table="cold") for r in _rows()[:6]]
+    rows[0]["time_capped"] = "True"
+    text = build_report(rows, _options(time_cap=60.0, cold_share=0.1))
+    assert "Cold-start slice" in text and "cold_ndcg@20" in text and "`BPR` †" in text
+    assert "60 s of training per run" in text
+
+
+def test_plots_are_png_files(tmp_path: Path) -> None:
+    tables = group_tables(_rows())
+    files = write_plots(tables, tmp_path, metrics=["ndcg@10"], beyond=["giniindex@10"])
+    assert {f.name for f in files} == {"main-linked-metrics.png", "main-linked-vs-time.png"}
+    for file in files:
+        assert file.read_bytes()[:8] == PNG_MAGIC and file.stat().st_size > 1000
+    assert write_plots({}, tmp_path / "none", metrics=["ndcg@10"]) == []

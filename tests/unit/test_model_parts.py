@@ -1,0 +1,105 @@
+"""Model building blocks on small tensors: views, backbones, cold-start head, fused embedding."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from recbole_kgllm.fusion.sum import SumFusion
+from recbole_kgllm.model.backbones.ease import content_similarity, ease_closed_form
+from recbole_kgllm.model.backbones.lightgcn import normalized_adjacency
+from recbole_kgllm.model.cold_start import ContentHead
+from recbole_kgllm.model.fused_embedding import FusedEmbedding
+from recbole_kgllm.model.views import ModalityViews
+
+
+def _interactions(seed: int = 0) -> sp.coo_matrix:
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((6, 5)) < 0.4).astype(np.float32)
+    dense[:, 4] = 0.0  # an item nobody interacted with
+    return sp.coo_matrix(dense)
+
+
+def test_normalized_adjacency_matches_dense_reference() -> None:
+    r = _interactions().toarray()
+    a = np.block([[np.zeros((6, 6)), r], [r.T, np.zeros((5, 5))]])
+    d = a.sum(1)
+    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
+    expected = inv[:, None] * a * inv[None, :]
+    assert np.allclose(normalized_adjacency(_interactions()).to_dense().numpy(), expected, atol=1e-6)
+
+
+def test_ease_closed_form_matches_its_definition() -> None:
+    x = _interactions().toarray().astype(np.float64)
+    lam = 2.0
+    b = ease_closed_form(x.T @ x, lam)
+    p = np.linalg.inv(x.T @ x + lam * np.eye(5))
+    expected = np.eye(5) - p / np.diag(p)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    assert np.allclose(b, expected, atol=1e-5)
+    assert np.allclose(np.diag(b), 0.0)
+
+
+def test_content_similarity_masks_centres_and_keeps_topk_symmetric() -> None:
+    values = torch.randn(6, 4) + 5.0  # a large common direction
+    mask = torch.tensor([True, True, True, True, True, False])
+    sim = content_similarity(values, mask, center=True, topk=2)
+    assert torch.equal(sim, sim.T)
+    assert (sim[5] == 0).all() and (sim.diagonal() == 0).all()
+    assert ((sim[:5] != 0).sum(1) >= 2).all()
+    raw = content_similarity(values, mask, center=False, topk=0)
+    assert raw[:5, :5].sum() > sim[:5, :5].abs().sum()  # centring removes the shared direction
+
+
+def _views(id_dropout: float = 0.0) -> ModalityViews:
+    text = (torch.randn(5, 3), torch.tensor([False, True, True, False, True]))
+    return ModalityViews(n=5, dim=4, features={"text": text}, id_dropout=id_dropout)
+
+
+def test_views_give_projected_features_and_masks() -> None:
+    views = _views()
+    out, masks = views(torch.tensor([1, 3]))
+    assert out["id"].shape == out["text"].shape == (2, 4)
+    assert masks["text"].tolist() == [True, False] and masks["id"].all()
+    assert views.coverage() == {"id": 4, "text": 3}  # row 0 is padding
+    assert not any(b.requires_grad for b in views.buffers())
+
+
+def test_id_dropout_only_drops_rows_that_have_content() -> None:
+    views = _views(id_dropout=0.99).train()
+    torch.manual_seed(0)
+    _, masks = views()
+    assert masks["id"][~masks["text"]].all()
+    assert not masks["id"][masks["text"]].any()
+    views.eval()
+    assert views()[1]["id"].all()
+
+
+def test_content_head_loss_ignores_rows_without_content_and_detaches_target() -> None:
+    head = ContentHead(dim=4)
+    content, target = torch.randn(3, 4), torch.randn(3, 4, requires_grad=True)
+    has = torch.tensor([True, False, True])
+    loss = head.loss(content, target, has)
+    loss.backward()
+    assert target.grad is None
+    changed = content.clone()
+    changed[1] += 100.0
+    assert torch.equal(head.loss(changed, target, has), loss.detach())
+    assert head.loss(content, target, torch.zeros(3, dtype=torch.bool)) == 0
+
+
+def test_fused_embedding_weight_and_lookup_agree() -> None:
+    views = _views()
+    embedding = FusedEmbedding(views=views, fusion=SumFusion(dim=4, modalities=views.names))
+    index = torch.tensor([[0, 2], [4, 1]])
+    assert embedding(index).shape == (2, 2, 4)
+    assert torch.allclose(embedding(index)[1, 0], embedding.weight[4])
+    assert embedding.embedding_dim == 4
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_views_follow_the_module_device() -> None:
+    views = _views().cuda()
+    out, masks = views(torch.tensor([1, 2], device="cuda"))
+    assert out["text"].is_cuda and masks["text"].is_cuda
