@@ -31,7 +31,7 @@ from recbole_kgllm.features import api
 from recbole_kgllm.model.backbones import BACKBONES
 from recbole_kgllm.model.cold_start import ContentHead, interaction_counts
 from recbole_kgllm.model.kg_loss import ItemKGTriples
-from recbole_kgllm.model.feature_views import item_feature_views, log_coverage, user_feature_views
+from recbole_kgllm.model.feature_views import item_feature_views, log_coverage, rng_preserved, user_feature_views
 from recbole_kgllm.model.params import KGLLMRecParams
 from recbole_kgllm.model.teacher import load_teacher
 from recbole_kgllm.model.trainer import KGLLMTrainer
@@ -65,7 +65,7 @@ class KGLLMRec(GeneralRecommender):
         self.restore_item_e: Tensor | None = None
         if self.backbone.closed_form:
             self.dummy_param = torch.nn.Parameter(torch.zeros(1))
-            self.backbone.fit(item_features)
+            self.backbone.fit(item_features, calibrate_cold=p.cold_start == "content_head")
             return
         d = p.embedding_size
         self.item_views = ModalityViews(
@@ -93,10 +93,11 @@ class KGLLMRec(GeneralRecommender):
     def _kg_triples(self, config: Any, dataset: Any) -> ItemKGTriples:
         if "kg" not in self.item_views.projectors:
             raise ConfigError("kg_loss_weight > 0 needs the KG view (use_kg: True)")
-        table = api.entity_kg_table(config)
+        with rng_preserved():
+            table, triples = api.entity_kg_table(config), api.kg_triples(config)
         tokens = [str(t) for t in table.tokens]
         return ItemKGTriples(
-            item_tokens=[str(t) for t in dataset.field2id_token[dataset.iid_field]], triples=api.kg_triples(config),
+            item_tokens=[str(t) for t in dataset.field2id_token[dataset.iid_field]], triples=triples,
             entity_values=table.values, entity_row={t: i for i, t in enumerate(tokens)}, dim=self.params.embedding_size,
         )
 

@@ -103,3 +103,34 @@ def test_views_follow_the_module_device() -> None:
     views = _views().cuda()
     out, masks = views(torch.tensor([1, 2], device="cuda"))
     assert out["text"].is_cuda and masks["text"].is_cuda
+
+
+def test_rng_preserved_leaves_every_random_stream_untouched() -> None:
+    import random
+
+    from recbole_kgllm.model.feature_views import rng_preserved
+
+    torch.manual_seed(1), np.random.seed(1), random.seed(1)
+    expected = (torch.rand(2), np.random.rand(2), random.random())
+    torch.manual_seed(1), np.random.seed(1), random.seed(1)
+    with rng_preserved():
+        torch.rand(5), np.random.rand(5), random.random()
+    got = (torch.rand(2), np.random.rand(2), random.random())
+    assert torch.equal(got[0], expected[0]) and np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+
+
+def test_cold_columns_take_scaled_content_similarity() -> None:
+    from recbole_kgllm.model.backbones.ease import calibrated_cold_columns
+
+    rng = np.random.default_rng(0)
+    b = rng.random((5, 5)).astype(np.float32) * 4
+    b[:, 3] = 0.001  # cold item: tiny column
+    prior = rng.random((5, 5))
+    prior = (prior + prior.T) / 2
+    np.fill_diagonal(prior, 0.0)
+    cold = np.array([False, False, False, True, False])
+    out = calibrated_cold_columns(b, prior, cold=cold)
+    warm_scale = np.median(np.abs(b[:, ~cold]).sum(0) / np.abs(prior[:, ~cold]).sum(0))
+    assert np.allclose(out[:, 3], warm_scale * prior[:, 3], atol=1e-5)
+    assert np.array_equal(out[:, ~cold], b[:, ~cold] * (1 - np.eye(5)[:, ~cold]))
+    assert calibrated_cold_columns(b, prior, cold=np.zeros(5, dtype=bool)) is b

@@ -60,12 +60,43 @@ def content_similarity(values: Tensor, mask: Tensor, *, center: bool, topk: int)
 DEFAULT_REG_WEIGHT = 500.0
 DEFAULT_PRIOR_WEIGHTS = {"text": 30.0, "kg": 0.0}
 DEFAULT_PRIOR_TOPK = 50
+DEFAULT_COLD_SCALE = 0.5
+
+
+def calibrated_cold_columns(b: np.ndarray, prior: np.ndarray, *, cold: np.ndarray, factor: float = 1.0) -> np.ndarray:
+    """Give items without training interactions content-based columns on the warm scale.
+
+    A cold item's column of ``B`` comes only from the prior and is far smaller than a warm
+    item's, so it never reaches a top-k list. Its column becomes its prior column (content
+    similarity to every item) times one scale, the median ratio of warm items' column L1 norms
+    in ``B`` to their prior columns' norms: the content-only path is calibrated to reproduce
+    the size of warm items' learned columns. Padding and items without content keep theirs.
+
+    Args:
+        b: ``[I, I]`` EASE solution; prior: ``[I, I]`` content prior; cold: ``[I]`` bool;
+        factor: multiplies the scale (below 1 favours warm items, trading cold recall away).
+
+    Returns:
+        ``[I, I]`` float32, ``b`` with calibrated cold columns.
+    """
+    prior_norm = np.abs(prior).sum(axis=0)
+    has_prior = prior_norm > 0
+    warm = ~cold & has_prior
+    cold = cold & has_prior
+    if not cold.any() or not warm.any():
+        return b
+    scale = factor * float(np.median(np.abs(b[:, warm]).sum(axis=0) / prior_norm[warm]))
+    out = b.copy()
+    out[:, cold] = (scale * prior[:, cold]).astype(np.float32)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 class EaseBackbone(Backbone):
     """Args: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict view name ->
     float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
-    ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`.
+    ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`;
+    ``cold_scale`` (float, 0.5): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``).
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
     (see ``docs/tuning.md``)."""
 
@@ -81,26 +112,37 @@ class EaseBackbone(Backbone):
         prior_weights: Mapping[str, float] | None = None,
         prior_center: bool = True,
         prior_topk: int = DEFAULT_PRIOR_TOPK,
+        cold_scale: float = DEFAULT_COLD_SCALE,
         **kwargs: Any,
     ) -> None:
         super().__init__(dataset=dataset, dim=dim, **kwargs)
         self.reg_weight = float(reg_weight)
         self.prior_weights = dict(DEFAULT_PRIOR_WEIGHTS if prior_weights is None else prior_weights)
         self.prior_center, self.prior_topk = bool(prior_center), int(prior_topk)
+        self.cold_scale = float(cold_scale)
         self.interactions = dataset.inter_matrix(form="csr").astype(np.float32)
         self.register_buffer("item_similarity", torch.zeros(0), persistent=True)
 
-    def fit(self, features: Mapping[str, tuple[Tensor, Tensor]]) -> None:
-        """Solve ``B`` with the prior of ``features`` (view -> ``(values [I, f], mask [I])``)."""
+    def fit(self, features: Mapping[str, tuple[Tensor, Tensor]], *, calibrate_cold: bool = True) -> None:
+        """Solve ``B`` with the prior of ``features`` (view -> ``(values [I, f], mask [I])``).
+
+        With ``calibrate_cold``, the column of each item without training interactions is
+        replaced by its content similarities rescaled to warm items' scale (see
+        :func:`calibrated_cold_columns`), so cold items can reach top-k lists.
+        """
         x = self.interactions
         gram = np.asarray((x.T @ x).todense(), dtype=np.float64)
+        prior = np.zeros_like(gram)
         for name, (values, mask) in features.items():
             alpha = float(self.prior_weights.get(name, 0.0))
             if alpha == 0.0:
                 continue
             sim = content_similarity(values, mask, center=self.prior_center, topk=self.prior_topk)
-            gram += alpha * sim.cpu().numpy()
-        self.item_similarity = torch.from_numpy(ease_closed_form(gram, self.reg_weight)).to(self.item_similarity.device)
+            prior += alpha * sim.cpu().numpy()
+        b = ease_closed_form(gram + prior, self.reg_weight)
+        if calibrate_cold:
+            b = calibrated_cold_columns(b, prior, cold=np.asarray(x.getnnz(axis=0) == 0), factor=self.cold_scale)
+        self.item_similarity = torch.from_numpy(b).to(self.item_similarity.device)
 
     def propagate(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
         raise TypeError("the ease backbone is closed-form: use scores()")
