@@ -79,7 +79,8 @@ def as_choice(*choices: str) -> Parser:
     return parse
 
 
-def _lookup(config: Any, key: str) -> Any:
+def config_value(config: Any, key: str) -> Any:
+    """``config[key]`` for a RecBole ``Config`` or any mapping; ``None`` when the key is absent."""
     try:
         return config[key] if key in config else None
     except (KeyError, TypeError):
@@ -96,7 +97,7 @@ def read_settings(cls: type[T], config: Any, **extra: Any) -> T:
         key, parse = field.metadata.get("key"), field.metadata.get("parse")
         if key is None:
             continue
-        raw = _lookup(config, key)
+        raw = config_value(config, key)
         values[field.name] = parse(key, raw) if raw is not None else _default(field)
     return cls(**values)
 

@@ -14,6 +14,7 @@ from recbole_kgllm.features.settings_fields import (
     as_optional_str,
     as_str,
     config_defaults,
+    config_value,
     read_settings,
     setting,
 )
@@ -58,9 +59,9 @@ class KGFeatureSettings:
     @classmethod
     def from_config(cls, config: Any) -> KGFeatureSettings:
         """Read the settings from a RecBole ``Config`` (or mapping); ``kg_seed`` falls back to ``seed``."""
-        settings = read_settings(cls, config, device=str(_get(config, "device") or "cpu"))
+        settings = read_settings(cls, config, device=str(config_value(config, "device") or "cpu"))
         if settings.seed is None:
-            seed = _get(config, "seed")
+            seed = config_value(config, "seed")
             settings = read_settings(cls, config, device=settings.device, seed=int(seed) if seed is not None else 2020)
         return settings
 
@@ -94,13 +95,6 @@ class KGFeatureSettings:
             "kg_seed": self.seed,
             "device_type": self.device.split(":")[0],
         }
-
-
-def _get(config: Any, key: str) -> Any:
-    try:
-        return config[key] if key in config else None
-    except (KeyError, TypeError):
-        return None
 
 
 __all__ = ["KGFeatureSettings"]

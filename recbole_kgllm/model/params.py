@@ -7,9 +7,10 @@ dataclasses and ``docs/configuration.md`` in agreement. Feature-pipeline keys (`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, Mapping, TypeVar
+from typing import Any, Literal, TypeVar
 
 from recbole_kgllm.errors import ConfigError
+from recbole_kgllm.features.settings_fields import config_value
 
 T = TypeVar("T", bound="ModelParams")
 
@@ -23,7 +24,7 @@ class ModelParams:
         """Build from a RecBole ``Config`` (or any mapping); absent keys keep the defaults."""
         values: dict[str, Any] = {}
         for f in fields(cls):
-            value = _lookup(config, f.name)
+            value = config_value(config, f.name)
             if value is not None:
                 values[f.name] = value
         params = cls(**values)
@@ -37,15 +38,6 @@ class ModelParams:
             raise ConfigError(f"embedding_size must be positive, got {size}")
         if not 0.0 <= self.id_dropout < 1.0:  # type: ignore[attr-defined]
             raise ConfigError(f"id_dropout must be in [0, 1), got {self.id_dropout}")  # type: ignore[attr-defined]
-
-
-def _lookup(config: Any, key: str) -> Any:
-    if isinstance(config, Mapping):
-        return config.get(key)
-    try:
-        return config[key]
-    except KeyError:
-        return None
 
 
 @dataclass(frozen=True)
