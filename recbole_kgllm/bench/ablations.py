@@ -3,6 +3,11 @@
 For a base spec (usually plain ``KGLLMRec``): ID only, + KG, + text, + both (the base itself),
 KG with shuffled triples, then one variant per registered fusion and per registered distiller
 other than the base's own (``teacher`` is left out: it needs a trained teacher checkpoint).
+
+Fusion strategies and distillers act only on gradient-trained backbones. When the base uses a
+closed-form backbone (``ease``, the default), their variants run on ``backbone=lightgcn``, and
+one more row, ``backbone=lightgcn`` (the same model with the default fusion and distiller on
+that backbone), is their reference.
 """
 from __future__ import annotations
 
@@ -15,6 +20,11 @@ ABLATED_MODEL = "KGLLMRec"
 #: Distillers that cannot run without extra inputs (a teacher checkpoint).
 NEEDS_CHECKPOINT = ("teacher",)
 
+#: Which ablations ``--ablations KIND`` adds: every one, the modality rows only, or the fusion and
+#: distiller rows only (the full model is in each).
+ABLATION_KINDS = ("all", "modalities", "strategies")
+#: The gradient backbone that fusion/distiller ablations of a closed-form base run on.
+STRATEGY_BACKBONE = "lightgcn"
 #: The ablation name of the unablated model (both modalities).
 FULL_MODEL = "+KG+text"
 #: (ablation name, settings) of the modality ablations, in table order.
@@ -28,7 +38,8 @@ MODALITY_ABLATIONS: tuple[tuple[str, dict[str, str]], ...] = (
 
 
 def ablation_specs(
-    base: RunSpec, *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str]
+    base: RunSpec, *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
+    closed_form_backbones: Iterable[str] = (), kind: str = "all",
 ) -> list[RunSpec]:
     """The ablation variants of ``base`` (``base`` itself included, named ``+KG+text``).
 
@@ -36,17 +47,32 @@ def ablation_specs(
         base: the spec to ablate.
         fusions: every registered fusion name.
         distillers: every registered distiller name.
-        current: the base's effective ``fusion`` and ``distiller`` (its variant settings, else
-            the global settings, else the model defaults), which get no variant of their own.
+        current: the base's effective ``fusion``, ``distiller`` and ``backbone`` (its variant
+            settings, else the global settings, else the model defaults); the current fusion and
+            distiller get no variant of their own.
+        closed_form_backbones: backbone names without fusion or distillation (``ease``).
+        kind: one of :data:`ABLATION_KINDS`.
     """
-    specs = [base.with_overrides(settings, ablation=name) for name, settings in MODALITY_ABLATIONS]
+    if kind not in ABLATION_KINDS:
+        raise ValueError(f"ablation kind must be one of {', '.join(ABLATION_KINDS)}, got '{kind}'")
+    specs = [
+        base.with_overrides(settings, ablation=name)
+        for name, settings in MODALITY_ABLATIONS
+        if kind != "strategies" or name == FULL_MODEL
+    ]
+    if kind == "modalities":
+        return specs
+    on: dict[str, str] = {}
+    if current.get("backbone") in set(closed_form_backbones):
+        on = {"backbone": STRATEGY_BACKBONE}
+        specs.append(base.with_overrides(on, ablation=f"backbone={STRATEGY_BACKBONE}"))
     specs += [
-        base.with_overrides({"fusion": f}, ablation=f"fusion={f}")
+        base.with_overrides({**on, "fusion": f}, ablation=f"fusion={f}")
         for f in sorted(fusions)
         if f != current.get("fusion")
     ]
     specs += [
-        base.with_overrides({"distiller": d}, ablation=f"distiller={d}")
+        base.with_overrides({**on, "distiller": d}, ablation=f"distiller={d}")
         for d in sorted(distillers)
         if d != current.get("distiller") and d not in NEEDS_CHECKPOINT
     ]
@@ -54,21 +80,24 @@ def ablation_specs(
 
 
 def expand_ablations(
-    specs: Sequence[RunSpec], *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str]
+    specs: Sequence[RunSpec], *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
+    closed_form_backbones: Iterable[str] = (), kind: str = "all",
 ) -> list[RunSpec]:
     """``specs`` with every :data:`ABLATED_MODEL` spec replaced by its ablations (a plain one
     is added first when the list has none); labels stay unique, first occurrence wins."""
-    fusions, distillers = list(fusions), list(distillers)
+    fusions, distillers, closed = list(fusions), list(distillers), list(closed_form_backbones)
     bases = [s for s in specs if s.model == ABLATED_MODEL] or [RunSpec(ABLATED_MODEL)]
     out: dict[str, RunSpec] = {}
     for spec in specs:
         if spec.model != ABLATED_MODEL:
             out.setdefault(spec.label, spec)
     for base in bases:
-        base_current = dict(current, **{k: v for k, v in base.overrides if k in ("fusion", "distiller")})
-        for spec in ablation_specs(base, fusions=fusions, distillers=distillers, current=base_current):
+        base_current = dict(current, **{k: v for k, v in base.overrides if k in ("fusion", "distiller", "backbone")})
+        for spec in ablation_specs(
+            base, fusions=fusions, distillers=distillers, current=base_current, closed_form_backbones=closed, kind=kind
+        ):
             out.setdefault(spec.label, spec)
     return list(out.values())
 
 
-__all__ = ["ABLATED_MODEL", "FULL_MODEL", "MODALITY_ABLATIONS", "NEEDS_CHECKPOINT", "ablation_specs", "expand_ablations"]
+__all__ = ["ABLATED_MODEL", "ABLATION_KINDS", "FULL_MODEL", "MODALITY_ABLATIONS", "NEEDS_CHECKPOINT", "STRATEGY_BACKBONE", "ablation_specs", "expand_ablations"]

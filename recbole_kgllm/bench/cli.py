@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.bench.ablations import ABLATED_MODEL
+from recbole_kgllm.bench.ablations import ABLATED_MODEL, ABLATION_KINDS
 from recbole_kgllm.bench.invocation import SLICE_KS, Bench, plan
 from recbole_kgllm.bench.plan import DATA_MODES, DataVariant, Run
 from recbole_kgllm.bench.results import STATUS_OK, row_key
@@ -49,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         help="filtered: everyone on the interactions of KG-linked items (default); split: knowledge models "
         "on those, the others on the full data")
     add("--cold_share", type=float, default=0.0, help="share of items held out for the cold-start table (default 0: off)")
-    add("--ablations", action="store_true", help=f"add the ablation variants of {ABLATED_MODEL}")
+    add(
+        "--ablations", nargs="?", const="all", default=None, choices=ABLATION_KINDS,
+        help=f"add the ablation variants of {ABLATED_MODEL}: all (the default), modalities or strategies",
+    )
     add("--time_cap", type=float, default=None, help="stop training after this many seconds (checked after each validation)")
     add("--hard_timeout", type=float, default=None, help="kill a run after this many seconds (recorded as timeout)")
     add("--jobs", type=int, default=1, help="runs at a time (default 1)")

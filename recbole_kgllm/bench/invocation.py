@@ -106,11 +106,16 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     if args.ablations:
         from recbole_kgllm.model.params import KGLLMRecParams
 
+        from recbole_kgllm.model.backbones import BACKBONES
+
         defaults = KGLLMRecParams()
-        current = {"fusion": settings.get("fusion", defaults.fusion), "distiller": settings.get("distiller", defaults.distiller)}
+        current = {
+            key: settings.get(key, getattr(defaults, key)) for key in ("fusion", "distiller", "backbone")
+        }
         specs = expand_ablations(
             specs, fusions=get_registry("fusion").names(),
             distillers=[d for d in get_registry("distiller").names() if d not in NEEDS_CHECKPOINT], current=current,
+            closed_form_backbones=[b for b in BACKBONES.names() if BACKBONES.get(b).closed_form], kind=args.ablations,
         )
     classes = {spec.model: resolve_model(spec.model) for spec in specs}
     ours = set(get_registry("model").names())

@@ -40,6 +40,14 @@ class ModelParams:
             raise ConfigError(f"id_dropout must be in [0, 1), got {self.id_dropout}")  # type: ignore[attr-defined]
 
 
+#: Settings that only gradient-trained backbones (``mf``, ``lightgcn``) use; a closed-form backbone
+#: (``ease``) rejects non-default values instead of ignoring them.
+GRADIENT_ONLY = (
+    "fusion", "fusion_kwargs", "distiller", "distiller_kwargs", "projector", "id_dropout",
+    "kg_loss_weight", "teacher_checkpoint", "use_user_text",
+)
+
+
 @dataclass(frozen=True)
 class KGLLMRecParams(ModelParams):
     """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
@@ -67,15 +75,29 @@ class KGLLMRecParams(ModelParams):
         from recbole_kgllm.model.backbones import BACKBONES
         from recbole_kgllm.registry import get_registry
 
-        BACKBONES.entry(self.backbone)
+        backbone = BACKBONES.get(self.backbone)
         get_registry("fusion").entry(self.fusion)
         get_registry("distiller").entry(self.distiller)
+        if backbone.closed_form:
+            self._check_closed_form()
         if self.projector not in ("linear", "mlp"):
             raise ConfigError(f"projector must be 'linear' or 'mlp', got '{self.projector}'")
         if self.cold_start not in ("content_head", "none"):
             raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")
         if self.distiller == "teacher" and not self.teacher_checkpoint:
             raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
+
+    def _check_closed_form(self) -> None:
+        """A closed-form backbone has no fused embeddings or training loop: settings that only
+        act there are an error (naming them) rather than silently ignored."""
+        defaults = type(self)()
+        changed = [f"{name}={getattr(self, name)!r}" for name in GRADIENT_ONLY if getattr(self, name) != getattr(defaults, name)]
+        if changed:
+            raise ConfigError(
+                f"backbone '{self.backbone}' is a closed form without fusion, distillation or gradient training, "
+                f"so {', '.join(changed)} would be ignored: add backbone=lightgcn (or mf) to use "
+                f"{'it' if len(changed) == 1 else 'them'}"
+            )
 
 
 @dataclass(frozen=True)

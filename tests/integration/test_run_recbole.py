@@ -80,3 +80,12 @@ def test_unknown_component_is_one_line(in_tmp: Path, fresh_plugins: None, one_ep
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "unknown fusion 'nosuch'" in err and "sum" in err
+
+
+def test_fusion_on_the_closed_form_default_backbone_is_one_line(
+    in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.run_recbole_main(["--model=KGLLMRec", "--dataset=ml-100k", "--fusion=gated", *one_epoch])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "fusion='gated'" in err and "backbone=lightgcn" in err

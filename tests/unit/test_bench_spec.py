@@ -90,3 +90,35 @@ def test_ablations_build_on_a_variant_base() -> None:
     assert labels["ID only"] == "KGLLMRec[fusion=gated,use_kg=False,use_text=False]"
     assert labels["fusion=sum"] == "KGLLMRec[fusion=sum]"
     assert "fusion=gated" not in labels
+
+
+def test_strategy_ablations_of_a_closed_form_base_run_on_lightgcn() -> None:
+    specs = expand_ablations(
+        [RunSpec("KGLLMRec")], fusions=["sum", "gated"], distillers=["none", "contrastive"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, closed_form_backbones=["ease"],
+    )
+    labels = {s.ablation: s.label for s in specs}
+    assert labels["backbone=lightgcn"] == "KGLLMRec[backbone=lightgcn]"
+    assert labels["fusion=gated"] == "KGLLMRec[backbone=lightgcn,fusion=gated]"
+    assert labels["distiller=contrastive"] == "KGLLMRec[backbone=lightgcn,distiller=contrastive]"
+    assert labels["+text"] == "KGLLMRec[use_kg=False]"  # modality ablations stay on the base backbone
+
+
+def test_a_gradient_variant_base_gets_no_extra_backbone_row() -> None:
+    specs = expand_ablations(
+        [RunSpec("KGLLMRec", (("backbone", "mf"),))], fusions=["sum", "gated"], distillers=["none"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, closed_form_backbones=["ease"],
+    )
+    labels = {s.ablation: s.label for s in specs}
+    assert "backbone=lightgcn" not in labels
+    assert labels["fusion=gated"] == "KGLLMRec[backbone=mf,fusion=gated]"
+
+
+def test_ablation_kinds_select_modality_or_strategy_rows() -> None:
+    common = {"fusions": ["sum", "gated"], "distillers": ["none"], "current": {"fusion": "sum", "distiller": "none"}}
+    modalities = {s.ablation for s in expand_ablations([RunSpec("KGLLMRec")], kind="modalities", **common)}
+    strategies = {s.ablation for s in expand_ablations([RunSpec("KGLLMRec")], kind="strategies", **common)}
+    assert modalities == {"ID only", "+KG", "+text", FULL_MODEL, "+KG(shuffled)+text"}
+    assert strategies == {FULL_MODEL, "fusion=gated"}
+    with pytest.raises(ValueError, match="modalities"):
+        expand_ablations([RunSpec("KGLLMRec")], kind="some", **common)

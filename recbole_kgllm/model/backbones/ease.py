@@ -60,7 +60,9 @@ def content_similarity(values: Tensor, mask: Tensor, *, center: bool, topk: int)
 DEFAULT_REG_WEIGHT = 500.0
 DEFAULT_PRIOR_WEIGHTS = {"text": 30.0, "kg": 0.0}
 DEFAULT_PRIOR_TOPK = 50
-DEFAULT_COLD_SCALE = 0.5
+#: Chosen on nested cold-start validation splits of ml-100k, seeds 2020-2022
+#: (``benchmarks/tune_cold_scale.py``, rule and tables in ``docs/tuning.md``).
+DEFAULT_COLD_SCALE = 0.7
 
 
 def calibrated_cold_columns(b: np.ndarray, prior: np.ndarray, *, cold: np.ndarray, factor: float = 1.0) -> np.ndarray:
@@ -96,7 +98,7 @@ class EaseBackbone(Backbone):
     """Args: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict view name ->
     float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
     ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`;
-    ``cold_scale`` (float, 0.5): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``).
+    ``cold_scale`` (float, 0.7): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``).
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
     (see ``docs/tuning.md``)."""
 

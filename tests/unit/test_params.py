@@ -1,0 +1,35 @@
+"""KGLLMRec's typed parameters reject settings a closed-form backbone would silently ignore."""
+from __future__ import annotations
+
+import pytest
+
+from recbole_kgllm.errors import ConfigError, UnknownComponentError
+from recbole_kgllm.model.params import GRADIENT_ONLY, KGLLMRecParams
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"fusion": "gated"}, {"distiller": "contrastive"}, {"kg_loss_weight": 0.1}, {"id_dropout": 0.2}, {"fusion_kwargs": {"hidden": 8}}],
+)
+def test_ease_backbone_rejects_gradient_only_settings(setting: dict) -> None:
+    with pytest.raises(ConfigError) as err:
+        KGLLMRecParams.from_config({"backbone": "ease", **setting})
+    name = next(iter(setting))
+    assert name in str(err.value) and "backbone=lightgcn" in str(err.value)
+
+
+@pytest.mark.parametrize("backbone", ["mf", "lightgcn"])
+def test_gradient_backbones_accept_them(backbone: str) -> None:
+    params = KGLLMRecParams.from_config({"backbone": backbone, "fusion": "gated", "kg_loss_weight": 0.1})
+    assert (params.fusion, params.kg_loss_weight) == ("gated", 0.1)
+
+
+def test_ease_accepts_defaults_spelled_out() -> None:
+    defaults = KGLLMRecParams()
+    spelled = {name: getattr(defaults, name) for name in GRADIENT_ONLY}
+    assert KGLLMRecParams.from_config({"backbone": "ease", **spelled}).backbone == "ease"
+
+
+def test_unknown_fusion_is_reported_before_the_backbone_check() -> None:
+    with pytest.raises(UnknownComponentError, match="nosuch"):
+        KGLLMRecParams.from_config({"backbone": "ease", "fusion": "nosuch"})
