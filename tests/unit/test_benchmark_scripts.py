@@ -1,0 +1,88 @@
+"""The scripts in benchmarks/: the cold-scale selection rule and its nested dataset, and the
+cross-invocation paired table."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from recbole_kgllm.bench.cold_start import cold_split
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+tune = _load("tune_cold_scale")
+paired = _load("paired_table")
+
+
+def _row(scale: float, warm_ndcg: float, warm_recall: float, cold_recall: float) -> dict[str, float]:
+    return {"scale": scale, "ndcg@10": 0.0, "warm_ndcg@20": warm_ndcg, "warm_recall@20": warm_recall,
+            "cold_recall@20": cold_recall, "cold_ndcg@20": 0.0}
+
+
+def test_rule_takes_the_best_warm_ndcg_among_scales_meeting_half_of_warm_recall() -> None:
+    table = [_row(-1, 0.30, 0.40, 0.00), _row(0.5, 0.27, 0.37, 0.10), _row(0.7, 0.22, 0.32, 0.17), _row(1.0, 0.15, 0.25, 0.27)]
+    assert tune.choose(table)["scale"] == 0.7
+    nobody = [_row(-1, 0.30, 0.40, 0.00), _row(0.5, 0.27, 0.37, 0.10)]
+    assert tune.choose(nobody)["scale"] == 0.5  # none qualifies: the most cold recall
+
+
+def test_nested_dataset_holds_outer_train_and_valid_only(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = ["user_id:token\titem_id:token"]
+    users, items = [], []
+    for u in range(30):
+        for i in range(u % 7, u % 7 + 12):
+            users.append(str(u))
+            items.append(str(i))
+            lines.append(f"{u}\t{i}")
+    (src / "toy.inter").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    n = tune.write_inner_dataset(src, "toy", tmp_path / "inner", share=0.1, seed=3)
+    outer = cold_split(users, items, share=0.1, seed=3)
+    written = (tmp_path / "inner" / f"{tune.INNER_NAME}.inter").read_text(encoding="utf-8").splitlines()[1:]
+    expected = [lines[1 + r] for r in sorted(outer.train + outer.valid)]
+    assert n == len(expected) and written == expected
+    assert not {line.split("\t")[1] for line in written} & set(outer.cold_items)
+
+
+def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _result(label: str, seed: int, ndcg: float, sha: str = "s", capped: str = "False") -> dict[str, str]:
+    return {"dataset": "d", "table": "main", "label": label, "seed": str(seed), "status": "ok", "ndcg@10": str(ndcg),
+            "recall@10": str(ndcg), "seconds_per_epoch": "1.0", "split_sha": f"{sha}{seed}", "time_capped": capped}
+
+
+def test_paired_table_pairs_by_seed_and_marks_capped_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [_result("Ours", 1, 0.30), _result("Ours", 2, 0.32), _result("Base", 1, 0.25, capped="True"), _result("Base", 2, 0.31, capped="True"),
+            _result("Other", 1, 0.2, sha="x")]
+    path = _csv(tmp_path / "results.csv", rows)
+    assert paired.main(["--csv", str(path), "--ours", "Ours", "--labels", "Base,Other", "--metrics", "ndcg@10"]) == 0
+    out = capsys.readouterr().out
+    assert "| Base † | 1,2 |" in out
+    base_line = next(line for line in out.splitlines() if line.startswith("| Base | 1,2 |"))
+    assert "+0.0500, +0.0100" in base_line and "0.0300 ± 0.0283" in base_line
+    assert "split differs for seeds [1]" in out
+
+
+def test_paired_table_refuses_two_rows_of_one_seed(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "results.csv", [_result("Ours", 1, 0.3), _result("Ours", 1, 0.31)])
+    with pytest.raises(SystemExit, match="two ok rows"):
+        paired.main(["--csv", str(path), "--ours", "Ours", "--labels", "Ours"])
