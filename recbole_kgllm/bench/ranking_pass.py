@@ -5,7 +5,8 @@ It serves two things RecBole 1.2.1 cannot do in its evaluation loop:
 * **Beyond-accuracy metrics** (``ItemCoverage``, ``GiniIndex``, ``AveragePopularity``,
   ``TailPercentage``...). RecBole's collector crashes on them in 1.2.1: ``get_data_struct``
   calls ``.cpu()`` on every collected value, and these metrics collect plain ints/Counters
-  (``data.num_items``, ``data.count_items``; RecBole issue #2194). The harness therefore keeps
+  (``data.num_items``, ``data.count_items``; RecBole issue #2194; ``compat/collector.py`` fixes
+  that for ``run_recbole``, and a worker does not rely on it). The harness keeps
   them out of RecBole's ``metrics`` and computes them here **with RecBole's own metric classes**,
   fed with what the collector would have held: the top-k item ids of every test user (history
   masked as RecBole masks it) and the training set's item count / item counter.

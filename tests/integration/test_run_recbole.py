@@ -89,3 +89,13 @@ def test_fusion_on_the_closed_form_default_backbone_is_one_line(
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "fusion='gated'" in err and "backbone=lightgcn" in err
+
+
+def test_beyond_accuracy_metrics_evaluate(in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """RecBole 1.2.1 alone crashes on these (issue #2194); the compat layer's collector fix runs them."""
+    metrics = "--metrics=['NDCG','ItemCoverage','GiniIndex','AveragePopularity','TailPercentage']"
+    code = cli.run_recbole_main(["--model=BPR", "--dataset=ml-100k", metrics, "--valid_metric=NDCG@10", *one_epoch])
+    assert code == 0
+    result = _results(capsys.readouterr().out)
+    assert 0.0 < result["itemcoverage@10"] <= 1.0 and 0.0 <= result["giniindex@10"] <= 1.0
+    assert result["averagepopularity@10"] > 0.0

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from recbole_kgllm.recbole_integration import compat
-from recbole_kgllm.recbole_integration.compat import checkpoint, shims
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, shims
 
 SHIM_NAMES = tuple(shims.SHIMS)
 _real_find_spec = importlib.util.find_spec
@@ -25,12 +25,16 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Start with neither stand-in nor wrapper; restore whatever was there afterwards."""
     saved_modules = {name: sys.modules.get(name) for name in SHIM_NAMES}
     saved_load = torch.load
+    had_collector_fix = collector.uninstall_collector_fix()
     checkpoint.uninstall_checkpoint_loading()
     for name in SHIM_NAMES:
         shims.uninstall_shim(name)
     yield
     checkpoint.uninstall_checkpoint_loading()
     torch.load = saved_load
+    collector.uninstall_collector_fix()
+    if had_collector_fix:
+        collector.install_collector_fix()
     for name, module in saved_modules.items():
         if module is None:
             sys.modules.pop(name, None)
@@ -65,7 +69,8 @@ def test_apply_installs_missing_modules_with_specs(clean_compat: None, monkeypat
     assert compat.compat_status().modules == {"dgl": "missing", "torch_scatter": "missing"}
     report = compat.apply_compat()
     assert dict(report.modules) == {"dgl": "shim", "torch_scatter": "shim"}
-    assert len(report.changes) == 2 + int(checkpoint.needs_checkpoint_fix())
+    assert len(report.changes) == 3 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix
+    assert report.beyond_accuracy_metrics
     for name in SHIM_NAMES:
         module = sys.modules[name]
         assert shims.is_shim(module)

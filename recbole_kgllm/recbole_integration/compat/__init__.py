@@ -9,6 +9,8 @@ What breaks without this layer, and what :func:`apply_compat` does about it:
   current torch: a pure-torch/scipy stand-in (:mod:`.dgl_graph`) becomes importable as ``dgl``.
 * KGIN and MCCLK import ``torch_scatter``, source-only on PyPI: a pure-torch stand-in
   (:mod:`.torch_scatter_ops`) becomes importable as ``torch_scatter``.
+* RecBole's evaluation collector crashes on the beyond-accuracy metrics (``ItemCoverage``,
+  ``GiniIndex``, ...; RecBole issue #2194): :mod:`.collector` lets their non-tensor inputs through.
 
 A stand-in is installed only when the real package is not importable; a user who has DGL or
 torch_scatter keeps them. Nothing happens on ``import recbole_kgllm``: only this package's entry
@@ -29,7 +31,7 @@ from typing import Literal
 
 import torch
 
-from recbole_kgllm.recbole_integration.compat import checkpoint, shims
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, shims
 
 __all__ = ["CompatReport", "apply_compat", "compat_status"]
 
@@ -50,6 +52,8 @@ class CompatReport:
             ``"shim"`` (our stand-in is installed) or ``"missing"`` (neither, not yet applied).
         checkpoint_loading: ``"recbole-only"`` (RecBole's ``torch.load`` calls get
             ``weights_only=False``), ``"not-needed"`` (torch < 2.6) or ``"off"``.
+        beyond_accuracy_metrics: whether RecBole's collector passes non-tensor values (the
+            :mod:`.collector` fix is installed).
         torch_version: ``torch.__version__``.
         changes: what this call did, one line each; empty when nothing changed.
     """
@@ -58,12 +62,14 @@ class CompatReport:
     checkpoint_loading: CheckpointState
     torch_version: str
     changes: tuple[str, ...] = field(default=())
+    beyond_accuracy_metrics: bool = False
 
     def lines(self) -> list[str]:
         """Human-readable status lines, for ``recbole-kgllm`` to print."""
         names = {"real": "real package", "shim": "recbole-kgllm stand-in", "missing": "not available"}
         out = [f"{name}: {names[state]}" for name, state in self.modules.items()]
         out.append(f"checkpoint loading (torch {self.torch_version}): {self.checkpoint_loading}")
+        out.append(f"beyond-accuracy metrics in RecBole's evaluator: {'fixed' if self.beyond_accuracy_metrics else 'off'}")
         return out
 
     def __str__(self) -> str:
@@ -88,6 +94,7 @@ def compat_status() -> CompatReport:
         modules=MappingProxyType({name: _module_state(name) for name in shims.SHIMS}),
         checkpoint_loading=_checkpoint_state(),
         torch_version=str(torch.__version__),
+        beyond_accuracy_metrics=collector.is_collector_fix_installed(),
     )
 
 
@@ -105,12 +112,15 @@ def apply_compat() -> CompatReport:
                 changes.append(f"installed stand-in module '{name}' ({shims.SHIMS[name]})")
         if checkpoint.install_checkpoint_loading():
             changes.append("torch.load: weights_only=False for calls from recbole.* modules")
+        if collector.install_collector_fix():
+            changes.append("recbole Collector: non-tensor values (ItemCoverage, GiniIndex inputs) pass through")
         status = compat_status()
     report = CompatReport(
         modules=status.modules,
         checkpoint_loading=status.checkpoint_loading,
         torch_version=status.torch_version,
         changes=tuple(changes),
+        beyond_accuracy_metrics=status.beyond_accuracy_metrics,
     )
     for change in changes:
         logger.info("recbole-kgllm compat: %s", change)
