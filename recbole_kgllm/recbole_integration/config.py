@@ -116,7 +116,7 @@ def build_config(
     Raises:
         UnknownModelError: the model does not exist.
         DatasetNotFoundError: the dataset's atomic files are not where RecBole will look.
-        ConfigError: a config file is missing.
+        ConfigError: a config file is missing, or ``valid_metric`` is not among the computed metrics.
     """
     from recbole_kgllm.recbole_integration.model_lookup import resolve_model
 
@@ -132,7 +132,25 @@ def build_config(
             config_dict=dict(config_dict or {}) or None,
         )
     check_dataset(config)
+    check_valid_metric(config)
     return config
+
+
+def check_valid_metric(config: Config) -> None:
+    """Raise :class:`ConfigError` when RecBole would not compute ``valid_metric`` (it would only
+    fail after the first epoch, with ``KeyError: 'mrr@10'``)."""
+    valid, metrics = config["valid_metric"], config["metrics"]
+    if not valid or not metrics:
+        return
+    family, _, cutoff = str(valid).lower().partition("@")
+    names = [str(m).lower() for m in (metrics if isinstance(metrics, (list, tuple)) else [metrics])]
+    topk = config["topk"]
+    topk = [int(k) for k in (topk if isinstance(topk, (list, tuple)) else [topk])] if topk is not None else []
+    if family not in names or (cutoff.isdigit() and topk and int(cutoff) not in topk):
+        raise ConfigError(
+            f"valid_metric '{valid}' is not computed with metrics={list(metrics)} and topk={topk}: "
+            f"add it to metrics/topk or set --valid_metric to one of them (e.g. {names[0].upper()}@{topk[0] if topk else 10})"
+        )
 
 
 def check_dataset(config: Config) -> None:

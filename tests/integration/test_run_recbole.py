@@ -99,3 +99,10 @@ def test_beyond_accuracy_metrics_evaluate(in_tmp: Path, fresh_plugins: None, one
     result = _results(capsys.readouterr().out)
     assert 0.0 < result["itemcoverage@10"] <= 1.0 and 0.0 <= result["giniindex@10"] <= 1.0
     assert result["averagepopularity@10"] > 0.0
+
+
+def test_valid_metric_outside_metrics_is_one_line(in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.run_recbole_main(["--model=BPR", "--dataset=ml-100k", "--metrics=['NDCG']", *one_epoch])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "valid_metric 'MRR@10'" in err and "NDCG@10" in err
