@@ -40,8 +40,8 @@ def by_seed(rows: Sequence[Row], label: str, table: str, dataset: str | None) ->
     return out
 
 
-def fmt(mean: float, std: float | None) -> str:
-    return f"{mean:.4f} ± {std:.4f}" if std is not None else f"{mean:.4f}"
+def fmt(mean: float, std: float | None, sign: str = "") -> str:
+    return f"{mean:{sign}.4f} ± {std:.4f}" if std is not None else f"{mean:{sign}.4f}"
 
 
 def main(argv: list[str]) -> int:
@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
             stats = paired_stats([float(ours[s][m]) for s in seeds], [float(series[label][s][m]) for s in seeds])
             diffs = ", ".join(f"{d:+.4f}" for d in stats.diffs)
             p = f"p={stats.p:.3f}" if stats.p is not None else "p n/a"
-            cells.append(f"{fmt(stats.mean, stats.std)} ({p}; {diffs})")
+            cells.append(f"{fmt(stats.mean, stats.std, '+')} ({p}; {diffs})")
         print(f"| {label} | {','.join(map(str, seeds))} | {' | '.join(cells)} |")
     return 0
 

@@ -78,7 +78,7 @@ def test_paired_table_pairs_by_seed_and_marks_capped_rows(tmp_path: Path, capsys
     out = capsys.readouterr().out
     assert "| Base † | 1,2 |" in out
     base_line = next(line for line in out.splitlines() if line.startswith("| Base | 1,2 |"))
-    assert "+0.0500, +0.0100" in base_line and "0.0300 ± 0.0283" in base_line
+    assert "+0.0500, +0.0100" in base_line and "+0.0300 ± 0.0283" in base_line
     assert "split differs for seeds [1]" in out
 
 
