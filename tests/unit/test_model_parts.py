@@ -134,3 +134,24 @@ def test_cold_columns_take_scaled_content_similarity() -> None:
     assert np.allclose(out[:, 3], warm_scale * prior[:, 3], atol=1e-5)
     assert np.array_equal(out[:, ~cold], b[:, ~cold] * (1 - np.eye(5)[:, ~cold]))
     assert calibrated_cold_columns(b, prior, cold=np.zeros(5, dtype=bool)) is b
+
+
+def test_ease_scores_are_the_training_rows_times_b() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recbole_kgllm.model.backbones.ease import EaseBackbone
+
+    x = sp.random(30, 12, density=0.3, format="csr", dtype=np.float32, random_state=1)
+    x.data[:] = 1.0
+
+    class Data:
+        def inter_matrix(self, form: str) -> sp.csr_matrix:
+            return x
+
+    backbone = EaseBackbone(dataset=Data(), dim=4, prior_weights={})
+    backbone.fit({})
+    users = torch.tensor([0, 5, 7, 29])
+    expected = torch.from_numpy(x[users.numpy()].toarray()) @ backbone.item_similarity
+    assert backbone.item_similarity.abs().sum() > 0
+    assert torch.allclose(backbone.scores(users), expected, atol=1e-6)

@@ -150,6 +150,13 @@ class EaseBackbone(Backbone):
         raise TypeError("the ease backbone is closed-form: use scores()")
 
     def scores(self, user_ids: Tensor) -> Tensor:
-        """``[B, n_items]`` scores: the users' training rows times ``B``."""
-        rows = torch.from_numpy(self.interactions[user_ids.cpu().numpy()].toarray()).to(self.item_similarity.device)
-        return rows @ self.item_similarity
+        """``[B, n_items]`` scores: the users' training rows times ``B``, as a sparse-dense product
+        (a user's row holds only their interactions, so this costs ``nnz * n_items``, not
+        ``B * n_items^2``)."""
+        rows = self.interactions[user_ids.cpu().numpy()].tocoo()
+        device = self.item_similarity.device
+        index = torch.from_numpy(np.vstack([rows.row, rows.col]).astype(np.int64))
+        sparse = torch.sparse_coo_tensor(
+            index, torch.from_numpy(rows.data), size=rows.shape, device=device, check_invariants=False
+        )
+        return torch.sparse.mm(sparse, self.item_similarity)
