@@ -140,8 +140,9 @@ def write_outputs(bench: Bench, command: str) -> tuple[list[Path], int]:
     from recbole_kgllm.bench.summary import group_tables
 
     all_rows = bench.results.rows()
-    planned = {run.key(bench.ctx.dataset) for run in bench.runs}
-    rows = [r for r in all_rows if row_key(r) in planned]
+    # A row may come from another invocation (resumed); its ablation name is this invocation's.
+    planned = {run.key(bench.ctx.dataset): run.spec.ablation for run in bench.runs}
+    rows = [{**r, "ablation": planned[row_key(r)]} for r in all_rows if row_key(r) in planned]
     cold_metrics = [f"{s}_{m}@{k}" for k in SLICE_KS for s in ("cold", "warm") for m in ("recall", "ndcg")]
     options = ReportOptions(
         dataset=bench.ctx.dataset, command=command, seeds=bench.options["seeds"], data_mode=bench.args.data_mode,

@@ -86,6 +86,10 @@ def test_bench_two_models_writes_every_output_and_resumes(
     assert printed.count("done before, skipped") == 2 and ": running" not in printed
     assert (out / "results.csv").read_bytes() == before
 
+    # a later invocation with ablations reuses the KGLLMRec row under its ablation name
+    bench_main([*argv, "--ablations", "modalities", "--report_only"])
+    assert "| `KGLLMRec` (+KG+text) |" in (out / "results.md").read_text()
+
 
 def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
