@@ -14,6 +14,7 @@ registries. Items without training interactions are represented by a content hea
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -38,6 +39,8 @@ from recbole_kgllm.model.trainer import KGLLMTrainer
 from recbole_kgllm.model.views import ID_VIEW, ModalityViews
 from recbole_kgllm.registry import resolve
 
+logger = logging.getLogger(__name__)
+
 
 class KGLLMRec(GeneralRecommender):
     """Knowledge- and language-enhanced general recommender (see the module docstring)."""
@@ -54,7 +57,14 @@ class KGLLMRec(GeneralRecommender):
     def __init__(self, config: Any, dataset: Any) -> None:
         super().__init__(config, dataset)
         self.params = p = KGLLMRecParams.from_config(config)
-        item_features = item_feature_views(config, dataset, use_kg=p.use_kg, use_text=p.use_text)
+        use_kg, use_text = p.use_kg, p.use_text
+        used = BACKBONES.get(p.backbone).used_views(p.backbone_kwargs)
+        if used is not None:
+            for view, wanted in (("kg", use_kg), ("text", use_text)):
+                if wanted and view not in used:
+                    logger.info("item %s view not loaded: backbone '%s' gives it weight 0", view, p.backbone)
+            use_kg, use_text = use_kg and "kg" in used, use_text and "text" in used
+        item_features = item_feature_views(config, dataset, use_kg=use_kg, use_text=use_text)
         user_features = user_feature_views(config, dataset, use_user_text=p.use_user_text)
         log_coverage("item", self.n_items, item_features)
         log_coverage("user", self.n_users, user_features)

@@ -155,3 +155,12 @@ def test_ease_scores_are_the_training_rows_times_b() -> None:
     expected = torch.from_numpy(x[users.numpy()].toarray()) @ backbone.item_similarity
     assert backbone.item_similarity.abs().sum() > 0
     assert torch.allclose(backbone.scores(users), expected, atol=1e-6)
+
+
+def test_ease_reads_only_views_with_a_prior_weight() -> None:
+    from recbole_kgllm.model.backbones.ease import EaseBackbone
+    from recbole_kgllm.model.backbones.lightgcn import LightGCNBackbone
+
+    assert EaseBackbone.used_views({}) == {"text"}  # the default KG weight is 0
+    assert EaseBackbone.used_views({"prior_weights": {"kg": 5.0, "text": 0}}) == {"kg"}
+    assert LightGCNBackbone.used_views({}) is None  # gradient backbones fuse every view

@@ -19,6 +19,11 @@ class Backbone(nn.Module, ABC):
     #: True for closed-form backbones (no gradient training, see :class:`EaseBackbone`).
     closed_form: ClassVar[bool] = False
 
+    @classmethod
+    def used_views(cls, backbone_kwargs: dict[str, Any]) -> set[str] | None:
+        """The feature views this backbone reads with these options (``None``: every view)."""
+        return None
+
     def __init__(self, *, dataset: Any, dim: int, **kwargs: Any) -> None:
         super().__init__()
         if kwargs:

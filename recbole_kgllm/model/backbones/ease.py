@@ -125,6 +125,14 @@ class EaseBackbone(Backbone):
         self.interactions = dataset.inter_matrix(form="csr").astype(np.float32)
         self.register_buffer("item_similarity", torch.zeros(0), persistent=True)
 
+    @classmethod
+    def used_views(cls, backbone_kwargs: dict[str, Any]) -> set[str]:
+        """The views with a non-zero prior weight: a view weighted 0 is never read, so its
+        features need not be computed (the KG view with the default weights)."""
+        weights = backbone_kwargs.get("prior_weights")
+        weights = DEFAULT_PRIOR_WEIGHTS if weights is None else weights
+        return {name for name, alpha in weights.items() if float(alpha) != 0.0}
+
     def fit(self, features: Mapping[str, tuple[Tensor, Tensor]], *, calibrate_cold: bool = True) -> None:
         """Solve ``B`` with the prior of ``features`` (view -> ``(values [I, f], mask [I])``).
 
