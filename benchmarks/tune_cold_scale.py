@@ -31,9 +31,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recbole_kgllm.bench.atomic_io import copy_file
 from recbole_kgllm.bench.cold_start import cold_split
-from recbole_kgllm.bench.data_prep import AtomicFields, copy_dataset, write_clean_link
+from recbole_kgllm.bench.data_prep import AtomicFields, copy_dataset_for_items
 
 #: Name of the nested (validation-only) dataset written per seed.
 INNER_NAME = "coldtune"
@@ -51,11 +50,7 @@ def write_inner_dataset(src: Path, name: str, dst: Path, *, share: float, seed: 
     dst.mkdir(parents=True, exist_ok=True)
     inner = inter.with_rows(inter.rows[r] for r in keep)
     inner.write(dst / f"{INNER_NAME}.inter")
-    copy_dataset(src, dst, name, skip=("inter", "link"), dst_name=INNER_NAME)
-    if (src / f"{name}.link").is_file() and (src / f"{name}.kg").is_file():
-        write_clean_link(src, dst, name, fields, set(inner.column(fields.item)), INNER_NAME)
-    elif (src / f"{name}.link").is_file():
-        copy_file(src / f"{name}.link", dst / f"{INNER_NAME}.link")
+    copy_dataset_for_items(src, dst, name, fields, set(inner.column(fields.item)), skip=("inter",), dst_name=INNER_NAME)
     return len(keep)
 
 

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recbole_kgllm.bench.atomic_io import copy_file
-from recbole_kgllm.bench.data_prep import AtomicFields, copy_dataset, write_clean_link
+from recbole_kgllm.bench.data_prep import AtomicFields, copy_dataset_for_items
 from recbole_kgllm.errors import ConfigError
 
 #: RecBole's ``benchmark_filename`` for the pre-split files, in train/valid/test order.
@@ -133,11 +132,7 @@ def write_cold_dataset(
     dst.mkdir(parents=True, exist_ok=True)
     for part, rows in zip(SPLIT_NAMES, (split.train, split.valid, split.test)):
         inter.with_rows(inter.rows[r] for r in rows).write(dst / f"{dst_name}.{part}.inter")
-    copy_dataset(src, dst, name, skip=("link",), dst_name=dst_name)
-    if (src / f"{name}.link").is_file() and (src / f"{name}.kg").is_file():
-        write_clean_link(src, dst, name, fields, set(inter.column(fields.item)), dst_name)
-    elif (src / f"{name}.link").is_file():
-        copy_file(src / f"{name}.link", dst / f"{dst_name}.link")
+    copy_dataset_for_items(src, dst, name, fields, set(inter.column(fields.item)), dst_name=dst_name)
     facts = {
         "share": share, "seed": seed, "ratios": list(ratios), "cold_items": split.cold_items,
         "rows": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},

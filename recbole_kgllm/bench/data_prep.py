@@ -119,6 +119,21 @@ def copy_dataset(src: Path, dst: Path, name: str, *, skip: tuple[str, ...] = (),
             copy_file(path, dst / f"{dst_name or name}.{suffix}")
 
 
+def copy_dataset_for_items(
+    src: Path, dst: Path, name: str, fields: AtomicFields, items: set[str], *,
+    skip: tuple[str, ...] = (), dst_name: str | None = None,
+) -> None:
+    """:func:`copy_dataset` for a dataset whose interactions touch only ``items``: ``.link`` keeps
+    the rows of those items (:func:`write_clean_link`; copied as it is when there is no ``.kg``)."""
+    copy_dataset(src, dst, name, skip=(*skip, "link"), dst_name=dst_name)
+    if not (src / f"{name}.link").is_file():
+        return
+    if (src / f"{name}.kg").is_file():
+        write_clean_link(src, dst, name, fields, items, dst_name)
+    else:
+        copy_file(src / f"{name}.link", dst / f"{dst_name or name}.link")
+
+
 def write_linked_dataset(src: Path, dst: Path, name: str, fields: AtomicFields, dst_name: str | None = None) -> LinkedReport:
     """Write ``dst/<dst_name>.*``: the interactions of linked items only, every other file copied.
 
@@ -215,6 +230,7 @@ __all__ = [
     "linked_items",
     "shuffle_kg_tails",
     "write_clean_link",
+    "copy_dataset_for_items",
     "write_kg_shuffled_dataset",
     "write_linked_dataset",
 ]
