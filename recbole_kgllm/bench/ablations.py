@@ -27,6 +27,8 @@ ABLATION_KINDS = ("all", "modalities", "strategies")
 STRATEGY_BACKBONE = "lightgcn"
 #: The ablation name of the unablated model (both modalities).
 FULL_MODEL = "+KG+text"
+#: The ablation name of the reference row of a closed-form base's fusion/distiller ablations.
+STRATEGY_REFERENCE = f"backbone={STRATEGY_BACKBONE}"
 #: (ablation name, settings) of the modality ablations, in table order.
 MODALITY_ABLATIONS: tuple[tuple[str, dict[str, str]], ...] = (
     ("ID only", {"use_kg": "False", "use_text": "False"}),
@@ -35,6 +37,11 @@ MODALITY_ABLATIONS: tuple[tuple[str, dict[str, str]], ...] = (
     (FULL_MODEL, {}),
     ("+KG(shuffled)+text", {"kg_shuffle": "True"}),
 )
+
+
+def is_strategy_ablation(name: str) -> bool:
+    """Whether an ablation name is a fusion or distiller variant (``fusion=gated``)."""
+    return name.startswith(("fusion=", "distiller="))
 
 
 def ablation_specs(
@@ -65,7 +72,7 @@ def ablation_specs(
     on: dict[str, str] = {}
     if current.get("backbone") in set(closed_form_backbones):
         on = {"backbone": STRATEGY_BACKBONE}
-        specs.append(base.with_overrides(on, ablation=f"backbone={STRATEGY_BACKBONE}"))
+        specs.append(base.with_overrides(on, ablation=STRATEGY_REFERENCE))
     specs += [
         base.with_overrides({**on, "fusion": f}, ablation=f"fusion={f}")
         for f in sorted(fusions)
@@ -100,4 +107,7 @@ def expand_ablations(
     return list(out.values())
 
 
-__all__ = ["ABLATED_MODEL", "ABLATION_KINDS", "FULL_MODEL", "MODALITY_ABLATIONS", "NEEDS_CHECKPOINT", "STRATEGY_BACKBONE", "ablation_specs", "expand_ablations"]
+__all__ = [
+    "ABLATED_MODEL", "ABLATION_KINDS", "FULL_MODEL", "MODALITY_ABLATIONS", "NEEDS_CHECKPOINT", "STRATEGY_BACKBONE",
+    "STRATEGY_REFERENCE", "ablation_specs", "expand_ablations", "is_strategy_ablation",
+]

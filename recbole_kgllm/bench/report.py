@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recbole_kgllm.bench.ablations import FULL_MODEL
+from recbole_kgllm.bench.ablations import FULL_MODEL, STRATEGY_REFERENCE, is_strategy_ablation
 from recbole_kgllm.bench.results import STATUS_OK
 from recbole_kgllm.bench.stats import paired_stats
 from recbole_kgllm.bench.summary import LabelRuns, TableKey, group_tables, lower_is_better
@@ -162,8 +162,22 @@ def _section(key: TableKey, labels: Mapping[str, LabelRuns], options: ReportOpti
         model = mine.label.split("[")[0]
         variants = [r for r in ours if r.ablation and r.ablation != FULL_MODEL and r.label.split("[")[0] == model]
         if mine.ablation == FULL_MODEL and variants:
-            lines += [f"### Ablations of `{mine.label}` (paired by seed: variant − full model)", ""]
-            lines += _paired_table([(v, mine, v) for v in variants], headline, "variant") + [""]
+            lines += _ablation_tables(mine, variants, headline)
+    return lines
+
+
+def _ablation_tables(full: LabelRuns, variants: Sequence[LabelRuns], columns: Sequence[str]) -> list[str]:
+    """The ablations paired against the full model; when the fusion and distiller variants run
+    on another backbone than the full model (a closed-form base), they are paired against that
+    backbone's reference row instead, since the backbone change would dominate the difference."""
+    reference = next((v for v in variants if v.ablation == STRATEGY_REFERENCE), None)
+    moved = [v for v in variants if reference is not None and is_strategy_ablation(v.ablation)]
+    direct = [v for v in variants if v not in moved]
+    lines = [f"### Ablations of `{full.label}` (paired by seed: variant − full model)", ""]
+    lines += _paired_table([(v, full, v) for v in direct], columns, "variant") + [""]
+    if reference is not None and moved:
+        lines += [f"### Fusion and distiller ablations (paired by seed: variant − `{reference.label}`)", ""]
+        lines += _paired_table([(v, reference, v) for v in moved], columns, "variant") + [""]
     return lines
 
 

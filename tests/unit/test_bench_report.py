@@ -57,6 +57,33 @@ def test_paired_differences_against_baselines_and_ablations() -> None:
     assert "## Failed runs" in text and "ValueError: boom" in text and "`KGAT`" in text
 
 
+def test_strategy_ablations_of_a_closed_form_base_pair_against_their_backbone_reference() -> None:
+    rows = _rows()
+    for seed, (ref, gated) in zip((1, 2, 3), ((0.10, 0.15), (0.20, 0.20), (0.30, 0.40))):
+        rows.append(_row("KGLLMRec[backbone=lightgcn]", seed, ref, 0.8, group="ours", ablation="backbone=lightgcn"))
+        rows.append(_row("KGLLMRec[backbone=lightgcn,fusion=gated]", seed, gated, 0.8, group="ours",
+                         ablation="fusion=gated"))
+    text = build_report(rows, _options())
+    direct, _, strategies = text.partition("### Fusion and distiller ablations")
+    assert "variant − `KGLLMRec[backbone=lightgcn]`" in strategies
+    # gated − reference per seed: 0.05, 0.0, 0.1 -> mean 0.05 (against the full model it would be -0.1500)
+    gated = next(l for l in strategies.splitlines() if l.startswith("| `KGLLMRec[backbone=lightgcn,fusion=gated]`"))
+    assert "+0.0500 ± 0.0500" in gated
+    # the reference itself (and the modality rows) stay paired against the full model
+    reference = next(l for l in direct.splitlines() if l.startswith("| `KGLLMRec[backbone=lightgcn]`") and "Δ" not in l
+                     and "(t=" in l)
+    assert "-0.2000 ± 0.1000" in reference
+    assert "fusion=gated" not in direct.split("### Ablations of")[1]
+
+
+def test_strategy_ablations_without_a_reference_row_pair_against_the_full_model() -> None:
+    rows = _rows() + [_row("KGLLMRec[fusion=gated]", s, 0.5, 0.8, group="ours", ablation="fusion=gated") for s in (1, 2, 3)]
+    text = build_report(rows, _options())
+    assert "### Fusion and distiller ablations" not in text
+    gated = next(l for l in text.splitlines() if l.startswith("| `KGLLMRec[fusion=gated]` (fusion=gated) | 3 |"))
+    assert "+0.1000 ± 0.1000" in gated
+
+
 def test_split_mismatch_is_reported() -> None:
     rows = _rows()
     rows[0]["split_sha"] = "other"
