@@ -132,9 +132,9 @@ def _data_notes(bench: Bench, bases: set[str]) -> dict[str, str]:
     return notes
 
 
-def write_outputs(bench: Bench, command: str) -> tuple[list[Path], int]:
-    """Write ``results.md`` and the plots from this invocation's rows; returns the files and
-    the number of this invocation's runs that are not ``ok``."""
+def write_outputs(bench: Bench, command: str) -> tuple[list[Path], tuple[int, int]]:
+    """Write ``results.md`` and the plots from this invocation's rows; returns the files and,
+    of this invocation's runs, how many failed and how many have no row yet."""
     from recbole_kgllm.bench.plots import write_plots
     from recbole_kgllm.bench.report import ReportOptions, build_report, write_report
     from recbole_kgllm.bench.summary import group_tables
@@ -158,8 +158,20 @@ def write_outputs(bench: Bench, command: str) -> tuple[list[Path], int]:
         group_tables(rows, options.label_order), out, metrics=options.metrics, cold_metrics=cold_metrics,
         beyond=options.beyond,
     )
-    missing = len(planned) - sum(1 for r in rows if r.get("status") == STATUS_OK)
-    return [out / "results.csv", out / "results.md", *plots], missing
+    ok = {row_key(r) for r in rows if r.get("status") == STATUS_OK}
+    failed = len({row_key(r) for r in rows} - ok)
+    return [out / "results.csv", out / "results.md", *plots], (failed, len(planned) - len(ok) - failed)
+
+
+def missing_runs_message(failed: int, not_run: int, total: int) -> str:
+    """The closing line when some of an invocation's ``total`` runs have no ``ok`` result
+    (empty when all have one)."""
+    parts = []
+    if failed:
+        parts.append(f"{failed} of {total} runs failed (see results.md, 'Failed runs')")
+    if not_run:
+        parts.append(f"{not_run} of {total} runs have not run yet (run the command without --report_only)")
+    return "; ".join(parts)
 
 
 def bench_main(argv: Sequence[str]) -> int:
@@ -181,14 +193,14 @@ def bench_main(argv: Sequence[str]) -> int:
             raise ConfigError(f"{bench.results.path} holds results of {sorted(datasets)}: use another --out for '{args.dataset}'")
         if not args.report_only:
             execute(bench)
-        files, missing = write_outputs(bench, shlex.join(["recbole-kgllm", "bench", *argv]))
+        files, (failed, not_run) = write_outputs(bench, shlex.join(["recbole-kgllm", "bench", *argv]))
     except KGLLMError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     print("wrote: " + ", ".join(str(f) for f in files), flush=True)
-    if missing:
-        print(f"{missing} of {len(bench.runs)} runs have no successful result (see results.md, 'Failed runs')", flush=True)
-    return 1 if missing else 0
+    if failed or not_run:
+        print(missing_runs_message(failed, not_run, len(bench.runs)), flush=True)
+    return 1 if failed or not_run else 0
 
 
-__all__ = ["bench_main"]
+__all__ = ["bench_main", "missing_runs_message"]

@@ -87,8 +87,9 @@ def test_bench_two_models_writes_every_output_and_resumes(
     assert (out / "results.csv").read_bytes() == before
 
     # a later invocation with ablations reuses the KGLLMRec row under its ablation name
-    bench_main([*argv, "--ablations", "modalities", "--report_only"])
+    assert bench_main([*argv, "--ablations", "modalities", "--report_only"]) == 1  # 4 ablations not run yet
     assert "| `KGLLMRec` (+KG+text) |" in (out / "results.md").read_text()
+    assert "4 of 6 runs have not run yet" in capsys.readouterr().out
 
 
 def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +147,7 @@ def test_a_failed_run_is_recorded_and_the_rest_go_on(
     assert "negative dimension" in rows["BPR[embedding_size=-1]"]["error"]
     assert rows["Pop"]["status"] == "ok" and float(rows["Pop"]["ndcg@10"]) > 0
     assert "## Failed runs" in (out / "results.md").read_text()
-    capsys.readouterr()
+    assert "1 of 2 runs failed (see results.md, 'Failed runs')" in capsys.readouterr().out
 
     assert bench_main([*argv, "--skip_failed"]) == 1  # nothing runs, the failure still counts
     assert ": running" not in capsys.readouterr().out

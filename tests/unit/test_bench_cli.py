@@ -47,3 +47,14 @@ def test_usage_errors_are_one_line_and_exit_2(
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and message in err
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_runs_message_tells_failed_from_not_run() -> None:
+    from recbole_kgllm.bench.cli import missing_runs_message
+
+    assert missing_runs_message(0, 0, 5) == ""
+    assert missing_runs_message(2, 0, 5) == "2 of 5 runs failed (see results.md, 'Failed runs')"
+    only_pending = missing_runs_message(0, 4, 5)
+    assert only_pending.startswith("4 of 5 runs have not run yet") and "Failed runs" not in only_pending
+    both = missing_runs_message(1, 3, 5)
+    assert "1 of 5 runs failed" in both and "3 of 5 runs have not run yet" in both
