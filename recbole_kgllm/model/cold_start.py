@@ -8,9 +8,19 @@ direction or scale per item. Instead :class:`ContentHead` maps the fused *conten
 text, ID masked out) to the final representation space and is trained by regression onto the
 warm items' final representations (targets detached, so the collaborative model is untouched).
 At inference, cold items with any content view take the head's output.
+
+Not every item without training interactions is new: a random split also leaves out the rare
+items whose few interactions all fell into validation/test. :func:`new_item_share` estimates
+how many cold items sampling alone explains, so a closed-form backbone can promote cold items
+only as far as they are likely new (see ``EaseBackbone``'s ``cold_new_share``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -38,3 +48,56 @@ def interaction_counts(dataset: object, n_items: int) -> Tensor:
     matrix = dataset.inter_matrix(form="csr")  # type: ignore[attr-defined]
     counts = torch.from_numpy(matrix.getnnz(axis=0).astype("int64"))
     return counts if counts.shape[0] == n_items else torch.nn.functional.pad(counts, (0, n_items - counts.shape[0]))
+
+
+def split_train_share(config: Any) -> float | None:
+    """The share of each user's interactions that RecBole's split puts into training.
+
+    It is the first ratio of a ratio split (``eval_args: {split: {RS: [0.8, 0.1, 0.1]}}`` gives
+    0.8); ``None`` for leave-one-out or other splits, and for a missing config.
+    """
+    eval_args = config["eval_args"] if config is not None else None
+    split = eval_args.get("split") if isinstance(eval_args, Mapping) else None
+    ratios = split.get("RS") if isinstance(split, Mapping) else None
+    if not ratios or float(sum(ratios)) <= 0:
+        return None
+    return float(ratios[0]) / float(sum(ratios))
+
+
+@dataclass(frozen=True)
+class NewItemShare:
+    """Estimate of how many items without training interactions are new.
+
+    Attributes:
+        cold: items without training interactions; singletons: items with exactly one.
+        expected: cold items that sampling alone explains (an upper bound, see below).
+        share: ``1 - expected / cold`` clipped to ``[0, 1]`` (1 when there is no cold item).
+    """
+
+    cold: int
+    singletons: int
+    expected: float
+    share: float
+
+
+def new_item_share(counts: np.ndarray, *, train_share: float) -> NewItemShare:
+    """Share of the cold items (``counts == 0``) that are new rather than rare.
+
+    When each interaction reaches training with probability ``p`` (a random ratio split), an
+    item with ``n`` interactions is missing from training with probability ``(1-p)^n`` and seen
+    exactly once with probability ``n p (1-p)^(n-1)``: for every item the first is at most
+    ``(1-p)/p`` times the second. So at most ``singletons * (1-p)/p`` cold items are rare items
+    the split left out (a Good-Turing-style bound); the excess is items the training data cannot
+    know, new ones. The share is a conservative (low) estimate of the new items' share.
+
+    Args:
+        counts: training interactions per item (only the items that can be calibrated).
+        train_share: ``p`` in ``(0, 1]``, see :func:`split_train_share`.
+    """
+    if not 0.0 < train_share <= 1.0:
+        raise ValueError(f"train_share must be in (0, 1], got {train_share}")
+    counts = np.asarray(counts)
+    cold, singletons = int((counts == 0).sum()), int((counts == 1).sum())
+    expected = singletons * (1.0 - train_share) / train_share
+    share = 1.0 if cold == 0 else float(np.clip(1.0 - expected / cold, 0.0, 1.0))
+    return NewItemShare(cold=cold, singletons=singletons, expected=expected, share=share)

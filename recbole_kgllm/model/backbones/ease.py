@@ -11,6 +11,7 @@ columns of ``B`` through their features.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.model.backbones.base import Backbone
+from recbole_kgllm.model.cold_start import new_item_share, split_train_share
+
+logger = logging.getLogger(__name__)
 
 
 def ease_closed_form(gram: np.ndarray, reg_weight: float) -> np.ndarray:
@@ -60,23 +65,30 @@ def content_similarity(values: Tensor, mask: Tensor, *, center: bool, topk: int)
 DEFAULT_REG_WEIGHT = 500.0
 DEFAULT_PRIOR_WEIGHTS = {"text": 30.0, "kg": 0.0}
 DEFAULT_PRIOR_TOPK = 50
-#: Chosen on nested cold-start validation splits of ml-100k, seeds 2020-2022
-#: (``benchmarks/tune_cold_scale.py``, rule and tables in ``docs/tuning.md``).
-DEFAULT_COLD_SCALE = 0.7
+#: Chosen on nested cold-start validation splits of ml-100k, seeds 2020-2022, with
+#: ``cold_new_share: auto`` (``benchmarks/tune_cold_scale.py``, rule and tables in ``docs/tuning.md``).
+DEFAULT_COLD_SCALE = 0.85
 
 
-def calibrated_cold_columns(b: np.ndarray, prior: np.ndarray, *, cold: np.ndarray, factor: float = 1.0) -> np.ndarray:
+def calibrated_cold_columns(
+    b: np.ndarray, prior: np.ndarray, *, cold: np.ndarray, factor: float = 1.0, new_share: float = 1.0
+) -> np.ndarray:
     """Give items without training interactions content-based columns on the warm scale.
 
     A cold item's column of ``B`` comes only from the prior and is far smaller than a warm
-    item's, so it never reaches a top-k list. Its column becomes its prior column (content
+    item's, so it never reaches a top-k list. A *new* item's column is its prior column (content
     similarity to every item) times one scale, the median ratio of warm items' column L1 norms
     in ``B`` to their prior columns' norms: the content-only path is calibrated to reproduce
-    the size of warm items' learned columns. Padding and items without content keep theirs.
+    the size of warm items' learned columns. A cold item is new with probability ``new_share``
+    and otherwise a rare item that keeps its own column, so the column becomes the expectation
+    ``(1 - new_share) * own + new_share * calibrated``. Padding and items without content keep
+    theirs.
 
     Args:
         b: ``[I, I]`` EASE solution; prior: ``[I, I]`` content prior; cold: ``[I]`` bool;
-        factor: multiplies the scale (below 1 favours warm items, trading cold recall away).
+        factor: multiplies the scale (below 1 favours warm items, trading cold recall away);
+        new_share: in ``[0, 1]``, see :func:`recbole_kgllm.model.cold_start.new_item_share`
+            (0 returns ``b`` unchanged).
 
     Returns:
         ``[I, I]`` float32, ``b`` with calibrated cold columns.
@@ -85,20 +97,33 @@ def calibrated_cold_columns(b: np.ndarray, prior: np.ndarray, *, cold: np.ndarra
     has_prior = prior_norm > 0
     warm = ~cold & has_prior
     cold = cold & has_prior
-    if not cold.any() or not warm.any():
+    if not cold.any() or not warm.any() or new_share <= 0.0:
         return b
     scale = factor * float(np.median(np.abs(b[:, warm]).sum(axis=0) / prior_norm[warm]))
     out = b.copy()
-    out[:, cold] = (scale * prior[:, cold]).astype(np.float32)
+    out[:, cold] = ((1.0 - new_share) * b[:, cold] + new_share * scale * prior[:, cold]).astype(np.float32)
     np.fill_diagonal(out, 0.0)
     return out
+
+
+def _checked_new_share(value: float | str) -> float | str:
+    """``cold_new_share`` as given: ``"auto"`` or a number in ``[0, 1]`` (else :class:`ConfigError`)."""
+    if isinstance(value, str) and value == "auto":
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= float(value) <= 1.0:
+        return float(value)
+    raise ConfigError(f"backbone_kwargs cold_new_share must be 'auto' or a number in [0, 1], got {value!r}")
 
 
 class EaseBackbone(Backbone):
     """Args: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict view name ->
     float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
     ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`;
-    ``cold_scale`` (float, 0.7): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``).
+    ``cold_scale`` (float, 0.85): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``);
+    ``cold_new_share`` (``"auto"`` or a float in ``[0, 1]``, ``"auto"``): the share of items
+    without training interactions treated as new; ``"auto"`` estimates it from the training
+    counts and the split ratio (:func:`recbole_kgllm.model.cold_start.new_item_share`) and
+    treats every cold item as new when the split is not a ratio split.
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
     (see ``docs/tuning.md``)."""
 
@@ -115,6 +140,7 @@ class EaseBackbone(Backbone):
         prior_center: bool = True,
         prior_topk: int = DEFAULT_PRIOR_TOPK,
         cold_scale: float = DEFAULT_COLD_SCALE,
+        cold_new_share: float | str = "auto",
         **kwargs: Any,
     ) -> None:
         super().__init__(dataset=dataset, dim=dim, **kwargs)
@@ -122,6 +148,10 @@ class EaseBackbone(Backbone):
         self.prior_weights = dict(DEFAULT_PRIOR_WEIGHTS if prior_weights is None else prior_weights)
         self.prior_center, self.prior_topk = bool(prior_center), int(prior_topk)
         self.cold_scale = float(cold_scale)
+        self.cold_new_share = _checked_new_share(cold_new_share)
+        self.train_share = split_train_share(getattr(dataset, "config", None))
+        #: The new-item share the last :meth:`fit` used (``None`` before, or without calibration).
+        self.new_share_used: float | None = None
         self.interactions = dataset.inter_matrix(form="csr").astype(np.float32)
         self.register_buffer("item_similarity", torch.zeros(0), persistent=True)
 
@@ -151,8 +181,28 @@ class EaseBackbone(Backbone):
             prior += alpha * sim.cpu().numpy()
         b = ease_closed_form(gram + prior, self.reg_weight)
         if calibrate_cold:
-            b = calibrated_cold_columns(b, prior, cold=np.asarray(x.getnnz(axis=0) == 0), factor=self.cold_scale)
+            counts = np.asarray(x.getnnz(axis=0))
+            self.new_share_used = self._new_share(counts[np.abs(prior).sum(axis=0) > 0])
+            b = calibrated_cold_columns(
+                b, prior, cold=counts == 0, factor=self.cold_scale, new_share=self.new_share_used
+            )
         self.item_similarity = torch.from_numpy(b).to(self.item_similarity.device)
+
+    def _new_share(self, counts: np.ndarray) -> float:
+        """The new-item share for the training counts of the items with content (logged)."""
+        if not isinstance(self.cold_new_share, str):
+            return self.cold_new_share
+        if self.train_share is None:
+            logger.info("cold start: cold_new_share 'auto' needs a ratio split (eval_args.split.RS); "
+                        "every item without training interactions is treated as new")
+            return 1.0
+        est = new_item_share(counts, train_share=self.train_share)
+        logger.info(
+            "cold start: %d items without training interactions, at most %.1f of them rare items left out "
+            "by the %.2f training split (%d items seen once): new-item share %.2f",
+            est.cold, est.expected, self.train_share, est.singletons, est.share,
+        )
+        return est.share
 
     def propagate(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
         raise TypeError("the ease backbone is closed-form: use scores()")
