@@ -54,7 +54,10 @@ def split_train_share(config: Any) -> float | None:
     """The share of each user's interactions that RecBole's split puts into training.
 
     It is the first ratio of a ratio split (``eval_args: {split: {RS: [0.8, 0.1, 0.1]}}`` gives
-    0.8); ``None`` for leave-one-out or other splits, and for a missing config.
+    0.8); ``None`` for leave-one-out or other splits, and for a missing config. With pre-split
+    files (``benchmark_filename``) RecBole ignores ``eval_args.split``; the ratio is then read
+    as the description of those files (the benchmark's cold-start slice writes its files with
+    exactly that ratio), so a user with other files should set it to match them.
     """
     eval_args = config["eval_args"] if config is not None else None
     split = eval_args.get("split") if isinstance(eval_args, Mapping) else None
