@@ -20,6 +20,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from recbole_kgllm.bench.spec import split_top_level
 from recbole_kgllm.bench.stats import mean_std, paired_stats
 
 Row = Mapping[str, str]
@@ -48,7 +49,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", required=True, type=Path)
     parser.add_argument("--ours", required=True, help="label of our model, e.g. KGLLMRec")
-    parser.add_argument("--labels", required=True, help="comma-separated labels to compare with")
+    parser.add_argument("--labels", required=True, help="comma-separated labels to compare with (commas inside [...] belong to the label)")
     parser.add_argument("--table", default="main")
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--metrics", default="ndcg@10,recall@10")
@@ -56,7 +57,7 @@ def main(argv: list[str]) -> int:
     with args.csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     metrics = args.metrics.split(",")
-    labels = [args.ours, *args.labels.split(",")]
+    labels = [args.ours, *split_top_level(args.labels)]
     series = {label: by_seed(rows, label, args.table, args.dataset) for label in labels}
     print(f"| model | seeds | {' | '.join(metrics)} | s/epoch |")
     print("|---|---|" + "---|" * (len(metrics) + 1))

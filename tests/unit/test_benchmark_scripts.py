@@ -82,6 +82,16 @@ def test_paired_table_pairs_by_seed_and_marks_capped_rows(tmp_path: Path, capsys
     assert "split differs for seeds [1]" in out
 
 
+def test_paired_table_keeps_commas_inside_a_variant_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    variant = "Ours[use_kg=False,use_text=False]"
+    rows = [_result("Ours", 1, 0.30), _result("Ours", 2, 0.32), _result(variant, 1, 0.28), _result(variant, 2, 0.29)]
+    path = _csv(tmp_path / "results.csv", rows)
+    assert paired.main(["--csv", str(path), "--ours", "Ours", "--labels", f"{variant},Ours", "--metrics", "ndcg@10"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"| {variant} | 1,2 |")]
+    assert len(lines) == 2  # its mean row and its paired row
+    assert "0.2850 ± 0.0071" in lines[0] and "+0.0200, +0.0300" in lines[1]
+
+
 def test_paired_table_refuses_two_rows_of_one_seed(tmp_path: Path) -> None:
     path = _csv(tmp_path / "results.csv", [_result("Ours", 1, 0.3), _result("Ours", 1, 0.31)])
     with pytest.raises(SystemExit, match="two ok rows"):
