@@ -30,12 +30,6 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _wheel_ml100k() -> Path:
-    import recbole
-
-    return Path(recbole.__file__).parent / "dataset_example" / "ml-100k"
-
-
 def _pairs(dataset: object) -> list[tuple[str, str]]:
     uid, iid = dataset.uid_field, dataset.iid_field  # type: ignore[attr-defined]
     feat = dataset.inter_feat  # type: ignore[attr-defined]
@@ -92,7 +86,9 @@ def test_bench_two_models_writes_every_output_and_resumes(
     assert "4 of 6 runs have not run yet" in capsys.readouterr().out
 
 
-def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path,
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["x"])
     from recbole.data import create_dataset
@@ -102,7 +98,7 @@ def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(tmp_p
 
     prepare_recbole()
     recbole_kept = _pairs(create_dataset(build_config("CKE", "ml-100k", None, {"load_col": LOAD_COL})))
-    report = write_linked_dataset(_wheel_ml100k(), tmp_path / "ml-100k-bench", "ml-100k", AtomicFields(), dst_name="ml-100k-bench")
+    report = write_linked_dataset(ml100k_source, tmp_path / "ml-100k-bench", "ml-100k", AtomicFields(), dst_name="ml-100k-bench")
     assert report.interactions_kept == len(recbole_kept) < report.interactions
     settings = {"load_col": LOAD_COL, "data_path": str(tmp_path)}
     general = _pairs(create_dataset(build_config("BPR", "ml-100k-bench", None, settings)))
@@ -110,7 +106,7 @@ def test_linked_copy_holds_exactly_what_recbole_keeps_for_knowledge_models(tmp_p
     assert general == knowledge == recbole_kept
 
 
-def test_cold_split_reaches_recbole_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cold_split_reaches_recbole_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["x"])
     from recbole.data import create_dataset, data_preparation
@@ -120,7 +116,7 @@ def test_cold_split_reaches_recbole_as_written(tmp_path: Path, monkeypatch: pyte
 
     prepare_recbole()
     folder = tmp_path / "ml-100k-bench"
-    write_cold_dataset(_wheel_ml100k(), folder, "ml-100k", AtomicFields(), share=0.1, seed=2020, dst_name="ml-100k-bench")
+    write_cold_dataset(ml100k_source, folder, "ml-100k", AtomicFields(), share=0.1, seed=2020, dst_name="ml-100k-bench")
     cold = set(read_cold_items(folder))
     config = build_config("BPR", "ml-100k-bench", None, {
         "data_path": str(tmp_path), "benchmark_filename": ["train", "valid", "test"], "load_col": LOAD_COL,

@@ -22,12 +22,6 @@ LOAD_COL = {"inter": ["user_id", "item_id"], "kg": ["head_id", "relation_id", "t
             "link": ["item_id", "entity_id"]}
 
 
-def _wheel_ml100k() -> Path:
-    import recbole
-
-    return Path(recbole.__file__).parent / "dataset_example" / "ml-100k"
-
-
 def _model(dataset: str, settings: dict) -> tuple[object, object]:
     """The default KGLLMRec on ``dataset`` and its training dataset."""
     from recbole.data import create_dataset, data_preparation
@@ -57,7 +51,7 @@ def _cold_items_in_top20(model: object, train: object) -> float:
 
 
 def test_held_out_items_are_promoted_and_rare_items_are_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feature_cache: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feature_cache: Path, ml100k_source: Path,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["pytest"])
@@ -66,7 +60,7 @@ def test_held_out_items_are_promoted_and_rare_items_are_not(
     prepare_recbole()
     common = {"load_col": LOAD_COL, "feature_cache_dir": str(feature_cache), "checkpoint_dir": str(tmp_path / "saved")}
     folder = tmp_path / "ml-100k-bench"
-    write_cold_dataset(_wheel_ml100k(), folder, "ml-100k", AtomicFields(), share=0.1, seed=2020, dst_name="ml-100k-bench")
+    write_cold_dataset(ml100k_source, folder, "ml-100k", AtomicFields(), share=0.1, seed=2020, dst_name="ml-100k-bench")
     held_out = len(read_cold_items(folder))
     cold_settings = {**common, "data_path": str(tmp_path), "benchmark_filename": list(SPLIT_NAMES)}
 

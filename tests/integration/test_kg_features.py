@@ -7,13 +7,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import recbole
 import torch
 
 from recbole_kgllm.features import api
 from recbole_kgllm.recbole_integration.config import build_config
 
-ML100K = Path(recbole.__file__).parent / "dataset_example" / "ml-100k"
 SMALL = {"kg_epochs": 1, "kg_embedding_dim": 8, "kg_eval_max_triples": 50, "kg_batch_size": 4096}
 
 
@@ -32,7 +30,9 @@ def ml100k_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("feature_cache")
 
 
-def test_transe_on_ml100k_covers_every_linked_item(ml100k_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transe_on_ml100k_covers_every_linked_item(
+    ml100k_cache: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path
+) -> None:
     config = _config(monkeypatch, feature_cache_dir=str(ml100k_cache), **SMALL)
     first = api.kg_embedding_result(config)
     assert first.status == "computed"
@@ -40,12 +40,12 @@ def test_transe_on_ml100k_covers_every_linked_item(ml100k_cache: Path, monkeypat
     entities = api.entity_kg_table(config)
     assert table.dim == entities.dim == 8 and api.relation_kg_table(config).dim == 8
 
-    kg_rows = _raw_rows(ML100K / "ml-100k.kg")
+    kg_rows = _raw_rows(ml100k_source / "ml-100k.kg")
     kg_entities = {h for h, _, _ in kg_rows} | {t for _, _, t in kg_rows}
-    linked = {item for item, entity in _raw_rows(ML100K / "ml-100k.link") if entity in kg_entities}
+    linked = {item for item, entity in _raw_rows(ml100k_source / "ml-100k.link") if entity in kg_entities}
     assert set(table.tokens) == linked  # every linked item, by external token
     assert set(entities.tokens) == kg_entities
-    link = dict(_raw_rows(ML100K / "ml-100k.link"))
+    link = dict(_raw_rows(ml100k_source / "ml-100k.link"))
     for item in list(linked)[:50]:  # an item's vector is its entity's vector
         assert torch.equal(table.values[table.rows([item])[0]], entities.values[entities.rows([link[item]])[0]])
 
@@ -79,10 +79,12 @@ def test_transe_on_ml100k_covers_every_linked_item(ml100k_cache: Path, monkeypat
     assert torch.equal(second.entry.tensors["entity"], first.entry.tensors["entity"])
 
 
-def test_kg_triples_are_recbole_filtered_tokens(ml100k_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kg_triples_are_recbole_filtered_tokens(
+    ml100k_cache: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path
+) -> None:
     config = _config(monkeypatch, feature_cache_dir=str(ml100k_cache))
     triples = api.kg_triples(config)
-    raw = {tuple(row) for row in _raw_rows(ML100K / "ml-100k.kg")}
+    raw = {tuple(row) for row in _raw_rows(ml100k_source / "ml-100k.kg")}
     labeled = {tuple(row) for row in triples.labeled().tolist()}
     assert labeled == raw
     assert set(triples.item_to_entity.values()) <= set(triples.entity_tokens.tolist())
@@ -92,25 +94,25 @@ def test_kg_triples_are_recbole_filtered_tokens(ml100k_cache: Path, monkeypatch:
     assert {r + "_r" for r in triples.relation_tokens.tolist()} <= set(reverse.relation_tokens.tolist())
 
 
-def _kg_slice(tmp_path: Path, n_items: int = 120) -> Path:
-    """ml-100k with only the KG around its first ``n_items`` linked items (made at test time)."""
+def _kg_slice(tmp_path: Path, source: Path, n_items: int = 120) -> Path:
+    """``source`` (ml-100k) with only the KG around its first ``n_items`` linked items (made at test time)."""
     folder = tmp_path / "ml-kg-slice"
     folder.mkdir()
-    link_lines = (ML100K / "ml-100k.link").read_text().splitlines()
+    link_lines = (source / "ml-100k.link").read_text().splitlines()
     kept = link_lines[1 : n_items + 1]
     entities = {line.split("\t")[1] for line in kept}
-    kg_lines = (ML100K / "ml-100k.kg").read_text().splitlines()
+    kg_lines = (source / "ml-100k.kg").read_text().splitlines()
     kg = [line for line in kg_lines[1:] if line.split("\t")[0] in entities or line.split("\t")[2] in entities]
     (folder / "ml-kg-slice.link").write_text("\n".join([link_lines[0], *kept]) + "\n")
     (folder / "ml-kg-slice.kg").write_text("\n".join([kg_lines[0], *kg]) + "\n")
-    (folder / "ml-kg-slice.inter").write_bytes((ML100K / "ml-100k.inter").read_bytes())
+    (folder / "ml-kg-slice.inter").write_bytes((source / "ml-100k.inter").read_bytes())
     return tmp_path
 
 
 def test_complex_model_becomes_real_vectors_and_unlinked_items_are_masked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path
 ) -> None:
-    data_path = _kg_slice(tmp_path)
+    data_path = _kg_slice(tmp_path, ml100k_source)
     config = _config(
         monkeypatch, dataset="ml-kg-slice", data_path=str(data_path), feature_cache_dir=str(tmp_path / "cache"),
         kg_model="ComplEx", **{**SMALL, "kg_embedding_dim": 4},

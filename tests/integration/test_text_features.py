@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import recbole
 import torch
 import torch.nn.functional as F
 
 from recbole_kgllm.features import api
 from recbole_kgllm.recbole_integration.config import build_config
 
-ML100K = Path(recbole.__file__).parent / "dataset_example" / "ml-100k"
 FRANCHISES = ["Star Trek", "Die Hard", "Batman", "Free Willy", "Jaws", "Alien", "Amityville", "Home Alone", "Godfather"]
 
 
@@ -30,13 +28,13 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_minilm_puts_titles_of_a_franchise_closer_than_random_pairs(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, monkeypatch: pytest.MonkeyPatch, ml100k_source: Path
 ) -> None:
     config = _config(monkeypatch, feature_cache_dir=str(cache), text_template="{movie_title}")
     result = api.text_result(config, "item")
     assert result is not None and result.status == "computed"
     table = api.item_text_table(config)
-    rows = [line.split("\t") for line in (ML100K / "ml-100k.item").read_text().splitlines()[1:]]
+    rows = [line.split("\t") for line in (ml100k_source / "ml-100k.item").read_text().splitlines()[1:]]
     titles = {row[0]: row[1] for row in rows}
     assert set(table.tokens) == set(titles) and table.dim == 384
     assert torch.allclose(table.values.norm(dim=1), torch.ones(len(table)), atol=1e-4)
