@@ -24,8 +24,13 @@ def _pyplot():  # noqa: ANN202 - matplotlib is imported lazily, with the Agg bac
     return plt
 
 
-def _short(label: str, width: int = 28) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+def short_label(label: str, width: int = 44) -> str:
+    """``label`` cut to ``width`` characters in the middle, so that variants of one model
+    (``KGLLMRec[backbone=lightgcn,fusion=film]``), which differ at the end, stay apart."""
+    if len(label) <= width:
+        return label
+    head = (width - 1) // 3
+    return label[:head] + "…" + label[len(label) - (width - 1 - head):]
 
 
 def plot_metric_bars(labels: Mapping[str, LabelRuns], metrics: Sequence[str], path: Path, title: str) -> Path | None:
@@ -42,7 +47,7 @@ def plot_metric_bars(labels: Mapping[str, LabelRuns], metrics: Sequence[str], pa
         means = [s[0] if s else 0.0 for s in stats]
         errors = [s[1] if s and s[1] is not None else 0.0 for s in stats]
         xs = [j + (i - (n - 1) / 2) * width for j in range(len(metrics))]
-        ax.bar(xs, means, width=width, yerr=errors, capsize=3, label=_short(runs.label))
+        ax.bar(xs, means, width=width, yerr=errors, capsize=3, label=short_label(runs.label))
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels(metrics)
     ax.set_ylabel("mean over seeds (± sd)")
@@ -67,7 +72,7 @@ def plot_metric_vs_time(labels: Mapping[str, LabelRuns], metric: str, path: Path
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for label, (t_mean, t_sd), (m_mean, m_sd) in points:
         ax.errorbar([max(t_mean, 1e-3)], [m_mean], xerr=[t_sd or 0.0], yerr=[m_sd or 0.0], fmt="o", capsize=3)
-        ax.annotate(_short(label), (max(t_mean, 1e-3), m_mean), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.annotate(short_label(label), (max(t_mean, 1e-3), m_mean), fontsize=7, xytext=(4, 4), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("training time per run, s (fit: training + validation; log scale)")
     ax.set_ylabel(f"{metric} (mean ± sd)")
@@ -94,4 +99,4 @@ def write_plots(
     return written
 
 
-__all__ = ["plot_metric_bars", "plot_metric_vs_time", "write_plots"]
+__all__ = ["plot_metric_bars", "plot_metric_vs_time", "short_label", "write_plots"]

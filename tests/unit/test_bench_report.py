@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbole_kgllm.bench.plots import write_plots
+from recbole_kgllm.bench.plots import short_label, write_plots
 from recbole_kgllm.bench.report import ReportOptions, build_report
 from recbole_kgllm.bench.summary import group_tables
 
@@ -105,3 +105,13 @@ def test_plots_are_png_files(tmp_path: Path) -> None:
     for file in files:
         assert file.read_bytes()[:8] == PNG_MAGIC and file.stat().st_size > 1000
     assert write_plots({}, tmp_path / "none", metrics=["ndcg@10"]) == []
+
+
+def test_plot_labels_keep_the_variant_apart() -> None:
+    variants = [f"KGLLMRec[backbone=lightgcn,{name}]" for name in ("fusion=film", "fusion=gated", "distiller=kg_text_align")]
+    shown = [short_label(v) for v in variants]
+    assert len(set(shown)) == len(variants)
+    assert all(len(s) <= 44 for s in shown)
+    assert shown[2].startswith("KGLLMRec[") and shown[2].endswith("distiller=kg_text_align]")
+    assert short_label("BPR") == "BPR"
+    assert len(short_label("x" * 100, width=20)) == 20
