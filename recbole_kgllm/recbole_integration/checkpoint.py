@@ -1,28 +1,94 @@
-"""Reloading RecBole checkpoints of any model, plugin models included."""
+"""Reloading checkpoints of any model, ours, a plugin's or RecBole's, through the run pipeline's
+stages: the same config, dataset, split, features and model as the run that wrote them.
+
+Every checkpoint this package reads goes through :func:`read_checkpoint`.
+"""
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.recbole_integration.session import prepare_recbole
+from torch import Tensor
+
+from recbole_kgllm.errors import ConfigError, KGLLMError
+from recbole_kgllm.recbole_integration.compat.checkpoint import load_recbole_checkpoint
 
 
-def load_data_and_model(model_file: str) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """RecBole's ``load_data_and_model`` for every model.
+def read_checkpoint(path: str | Path, *, map_location: Any = None) -> dict[str, Any]:
+    """The dict RecBole's trainer saved (``config``, ``state_dict``, ``other_parameter``...)."""
+    if not Path(path).is_file():
+        raise KGLLMError(f"checkpoint not found: {path}")
+    return load_recbole_checkpoint(path, map_location=map_location)
 
-    RecBole's own fails for models outside its package (its lookup cannot see them) and, on
-    torch >= 2.6, for every model (its checkpoints are not weights-only). After
-    :func:`prepare_recbole` both work, so this delegates to RecBole.
+
+def _restore(model: Any, checkpoint: dict[str, Any], path: str | Path, label: str = "checkpoint") -> Any:
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as error:
+        raise ConfigError(f"{label} {path} does not match this dataset: {str(error).splitlines()[0]}") from None
+    model.load_other_parameter(checkpoint.get("other_parameter"))
+    return model
+
+
+def load_data_and_model(model_file: str | Path) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """RecBole's ``load_data_and_model`` for every model: the checkpoint's config, its dataset
+    and split rebuilt, the model built by the run pipeline (features included) with the saved
+    weights.
 
     Returns:
         ``(config, model, dataset, train_data, valid_data, test_data)`` as RecBole does.
     """
-    from pathlib import Path
+    from recbole.utils import init_logger, init_seed
 
-    from recbole.quick_start import load_data_and_model as recbole_load
+    from recbole_kgllm.recbole_integration.pipeline import build_model, load_data
+    from recbole_kgllm.recbole_integration.session import prepare_recbole
 
-    from recbole_kgllm.errors import KGLLMError
-
-    if not Path(model_file).is_file():
-        raise KGLLMError(f"checkpoint not found: {model_file}")
     prepare_recbole()
-    return recbole_load(model_file)
+    checkpoint = read_checkpoint(model_file)
+    config = checkpoint["config"]
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    logging.getLogger().info(config)
+    data = load_data(config)
+    model = _restore(build_model(config, data.train_dataset), checkpoint, model_file)
+    return config, model, data.dataset, data.train, data.valid, data.test
+
+
+class FrozenScorer:
+    """``scorer(users [B], items [B]) -> [B]``: a frozen model's ``predict`` (not an ``nn.Module``,
+    so a student holding it neither trains nor saves it)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, users: Tensor, items: Tensor) -> Tensor:
+        from recbole.data.interaction import Interaction
+
+        batch = Interaction({self.model.USER_ID: users, self.model.ITEM_ID: items})
+        return self.model.predict(batch.to(self.model.device))
+
+
+def load_teacher(path: str, dataset: Any, device: Any) -> FrozenScorer:
+    """The checkpoint's model rebuilt on ``dataset`` (same data and split), frozen, in eval mode.
+
+    The checkpoint must come from a run on the same dataset and seed.
+    """
+    from recbole_kgllm.recbole_integration.pipeline import feature_stage, instantiate
+    from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+
+    if not Path(path).is_file():
+        raise ConfigError(f"teacher_checkpoint not found: {path}")
+    checkpoint = read_checkpoint(path, map_location=device)
+    config = checkpoint["config"]
+    config.final_config_dict["device"] = device
+    model_class = resolve_model(config["model"])
+    teacher = instantiate(config, dataset, model_class, feature_stage(config, model_class, dataset))
+    _restore(teacher, checkpoint, path, "teacher_checkpoint")
+    teacher.eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    return FrozenScorer(teacher)
+
+
+__all__ = ["FrozenScorer", "load_data_and_model", "load_teacher", "read_checkpoint"]
