@@ -26,7 +26,8 @@ def _restore(model: Any, checkpoint: dict[str, Any], path: str | Path, label: st
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
-        raise ConfigError(f"{label} {path} does not match this dataset: {str(error).splitlines()[0]}") from None
+        detail = " ".join(line.strip() for line in str(error).splitlines()[1:])[:300]
+        raise ConfigError(f"{label} {path} does not match the model rebuilt from it: {detail}") from None
     model.load_other_parameter(checkpoint.get("other_parameter"))
     return model
 

@@ -28,19 +28,21 @@ def split_posthoc(metrics: Sequence[str]) -> tuple[list[str], list[str]]:
     return [m for m in metrics if m not in posthoc], posthoc
 
 
-def all_item_scores(model: Any, users: Tensor, n_items: int, uid_field: str, iid_field: str, device: Any) -> Tensor:
-    """``[B, n_items]`` scores of every item for ``users`` (``full_sort_predict``, or
-    ``predict`` over all pairs for a model without it, as RecBole's trainer does)."""
+def all_item_scores(model: Any, interaction: Any, n_items: int, iid_field: str, device: Any) -> Tensor:
+    """``[B, n_items]`` scores of every item for the ``B`` rows of a test batch ``interaction``
+    (the whole batch: sequential models read the history in it), through ``full_sort_predict``,
+    or ``predict`` over all pairs for a model without it, as RecBole's trainer does."""
     from recbole.data.interaction import Interaction
 
+    interaction = interaction.to(device)
+    rows = len(interaction)
     try:
-        scores = model.full_sort_predict(Interaction({uid_field: users}).to(device))
+        scores = model.full_sort_predict(interaction)
     except NotImplementedError:
-        pairs = Interaction(
-            {uid_field: users.repeat_interleave(n_items), iid_field: torch.arange(n_items).repeat(len(users))}
-        ).to(device)
+        pairs = interaction.repeat_interleave(n_items)
+        pairs.update(Interaction({iid_field: torch.arange(n_items, device=device).repeat(rows)}))
         scores = model.predict(pairs)
-    return scores.view(len(users), n_items).float()
+    return scores.view(rows, n_items).float()
 
 
 def scored_batches(model: Any, test_data: Any, device: Any) -> Iterator[tuple[Tensor, Tensor]]:
@@ -48,11 +50,11 @@ def scored_batches(model: Any, test_data: Any, device: Any) -> Iterator[tuple[Te
     and each user's history at ``-inf`` (as RecBole masks them), and ``positives [B, n_items]``
     (bool) the user's test items. The model is put in eval mode; no gradients."""
     dataset = test_data._dataset
-    uid_field, iid_field, n_items = dataset.uid_field, dataset.iid_field, dataset.item_num
+    iid_field, n_items = dataset.iid_field, dataset.item_num
     model.eval()
     with torch.no_grad():
         for interaction, history_index, positive_u, positive_i in test_data:
-            scores = all_item_scores(model, interaction[uid_field], n_items, uid_field, iid_field, device).clone()
+            scores = all_item_scores(model, interaction, n_items, iid_field, device).clone()
             scores[:, 0] = -torch.inf
             if history_index is not None:
                 scores[history_index[0].to(device), history_index[1].to(device)] = -torch.inf

@@ -31,3 +31,27 @@ def test_the_backbone_contract_catches_a_backbone_that_ignores_its_views() -> No
 
     with pytest.raises(AssertionError, match="ignores them"):
         check_backbone_contract(Blind)
+
+
+def test_a_plugin_backbone_is_registered_and_passes_the_contract(test_plugin: object) -> None:
+    from recbole_kgllm.registry import get_registry
+
+    entry = get_registry("backbone").entry("onehop")
+    assert entry.plugin == "kgllm-test-plugin"
+    check_backbone_contract(entry.obj)
+
+
+@pytest.mark.parametrize(("name", "backbone_cls"), registered_classes("backbone"))
+def test_scoring_leaves_the_state_dict_as_built(name: str, backbone_cls: type) -> None:
+    """Caching final representations must not register new state (a checkpoint saved after
+    an evaluation would no longer load into a fresh model)."""
+    import torch
+
+    from recbole_kgllm.model.params import KGLLMRecParams
+    from recbole_kgllm.testing.backbone_inputs import make_features, make_training_data
+
+    backbone = backbone_cls(params=KGLLMRecParams(backbone=name), data=make_training_data(), features=make_features(20))
+    keys = set(backbone.state_dict())
+    backbone.eval()
+    backbone.full_scores(torch.tensor([1, 2]))
+    assert set(backbone.state_dict()) == keys

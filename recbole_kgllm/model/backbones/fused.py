@@ -177,9 +177,12 @@ class FusedBackbone(Backbone):
     # ----- prediction -----------------------------------------------------------------
 
     def _restored(self) -> tuple[Tensor, Tensor]:
+        """The cached final representations (detached: with MF the user table is the embedding
+        ``Parameter`` itself, which assigning to an attribute would register as a parameter)."""
         if self.restore_user_e is None or self.restore_item_e is None:
             with torch.no_grad():
-                self.restore_user_e, self.restore_item_e = self.forward()
+                users, items = self.forward()
+            self.restore_user_e, self.restore_item_e = users.detach(), items.detach()
         return self.restore_user_e, self.restore_item_e
 
     def pair_scores(self, users: Tensor, items: Tensor) -> Tensor:
