@@ -102,6 +102,19 @@ class ModelFeatures:
     teacher: TeacherScorer | None = None
 
 
+def require_features(model: str, features: ModelFeatures | None) -> ModelFeatures:
+    """``features``, or a one-line error when a model that declares features was built without
+    them (RecBole's own ``get_model(name)(config, dataset)`` path)."""
+    if features is None:
+        from recbole_kgllm.errors import ConfigError
+
+        raise ConfigError(
+            f"{model} receives its KG and text features from recbole_kgllm's run pipeline: build it with "
+            "recbole_kgllm.recbole_integration.pipeline.build_model(config, dataset) (run_recbole does)"
+        )
+    return features
+
+
 @dataclass(frozen=True)
 class TrainingData:
     """The training split as a backbone sees it (no RecBole objects).
@@ -138,4 +151,5 @@ __all__ = [
     "TeacherScorer",
     "TrainingData",
     "USER_VIEWS",
+    "require_features",
 ]

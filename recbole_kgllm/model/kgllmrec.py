@@ -18,8 +18,7 @@ from recbole.model.abstract_recommender import GeneralRecommender
 from recbole.utils import InputType, ModelType
 from torch import Tensor
 
-from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures
+from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, require_features
 from recbole_kgllm.model.params import KGLLMRecParams
 from recbole_kgllm.recbole_integration.dataset_facts import training_data
 from recbole_kgllm.recbole_integration.trainers import ClosedFormTrainer, KGLLMTrainer
@@ -61,11 +60,7 @@ class KGLLMRec(GeneralRecommender):
 
     def __init__(self, config: Any, dataset: Any, features: ModelFeatures | None = None) -> None:
         super().__init__(config, dataset)
-        if features is None:
-            raise ConfigError(
-                "KGLLMRec receives its KG and text features from recbole_kgllm's run pipeline: build it with "
-                "recbole_kgllm.recbole_integration.pipeline.build_model(config, dataset) (run_recbole does)"
-            )
+        features = require_features("KGLLMRec", features)
         self.params = params = KGLLMRecParams.from_config(config)
         log_coverage("item", self.n_items, dict(features.items))
         log_coverage("user", self.n_users, dict(features.users))

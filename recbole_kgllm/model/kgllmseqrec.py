@@ -7,9 +7,8 @@ from typing import Any
 
 from recbole.model.sequential_recommender.sasrec import SASRec
 
-from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.model.fused_embedding import FusedEmbedding
-from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures
+from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, require_features
 from recbole_kgllm.model.kgllmrec import log_coverage
 from recbole_kgllm.model.modality_views import ModalityViews
 from recbole_kgllm.model.params import KGLLMSeqRecParams
@@ -32,11 +31,7 @@ class KGLLMSeqRec(SASRec):
 
     def __init__(self, config: Any, dataset: Any, features: ModelFeatures | None = None) -> None:
         super().__init__(config, dataset)
-        if features is None:
-            raise ConfigError(
-                "KGLLMSeqRec receives its KG and text features from recbole_kgllm's run pipeline: build it with "
-                "recbole_kgllm.recbole_integration.pipeline.build_model(config, dataset) (run_recbole does)"
-            )
+        features = require_features("KGLLMSeqRec", features)
         self.params = p = KGLLMSeqRecParams.from_config(config)
         log_coverage("item", self.n_items, dict(features.items))
         item_features = {name: (view.values, view.mask) for name, view in features.items.items()}
