@@ -213,7 +213,11 @@ class KGLLMRec(GeneralRecommender):
     def _restored(self) -> tuple[Tensor, Tensor]:
         if self.restore_user_e is None or self.restore_item_e is None:
             with torch.no_grad():
-                self.restore_user_e, self.restore_item_e = self.forward()
+                users, items = self.forward()
+            # detached: with the mf backbone ``users`` is the embedding Parameter itself, and
+            # assigning a Parameter registers it, so checkpoints got a "restore_user_e" key that
+            # made them unloadable (load_state_dict: unexpected key)
+            self.restore_user_e, self.restore_item_e = users.detach(), items.detach()
         return self.restore_user_e, self.restore_item_e
 
     def predict(self, interaction: Any) -> Tensor:
