@@ -6,14 +6,15 @@ Folder layout::
     manifest.json                 format, model, dataset, kind, shapes, neighbours, the export check
     users.txt items.txt titles.txt   one token / title per line, line n = internal id n (0: [PAD])
     history.safetensors           training history CSR: indptr [U+1], indices [nnz]
-    model.safetensors             kind item_item: B as CSR (indptr, indices, data);
+    model.safetensors             kind item_item: B dense (item_item [I, I]) when exact, else
+                                  its sparsified rows as CSR (indptr, indices int32, data);
                                   kind dot: users [U, d], items [I, d]
     text.safetensors              (optional) centred unit text embeddings [I, d], mask [I]
     kg.safetensors, kg_entities.txt, kg_relations.txt   (optional) triples [N, 3], item_entity [I]
 
-``item_item`` keeps, per row ``h`` of ``B``, the ``neighbours`` entries largest in absolute value
-(all non-zero entries when ``neighbours`` is 0 or at least ``I``, which reproduces the model's
-scores up to float32 summation order). The manifest records how well the export reproduces the
+``item_item`` keeps, per row ``h`` of ``B``, the ``neighbours`` entries largest in absolute value;
+with ``neighbours`` 0 (up to :data:`AUTO_EXACT_ITEMS` items) or at least ``I``, ``B`` is stored
+dense and exactly, which reproduces the model's scores up to float32 summation order. The manifest records how well the export reproduces the
 checkpoint's top-10 on a sample of users, measured at export time.
 """
 from __future__ import annotations
@@ -60,7 +61,10 @@ class ExportScorer:
         self.kind, self.catalog = kind, catalog
         if kind == "item_item":
             n = catalog.n_items
-            self.b = sp.csr_matrix((tensors["data"].numpy(), tensors["indices"].numpy(), tensors["indptr"].numpy()), shape=(n, n))
+            if "item_item" in tensors:  # exact: dense [I, I]
+                self.b = tensors["item_item"].numpy()
+            else:
+                self.b = sp.csr_matrix((tensors["data"].numpy(), tensors["indices"].numpy(), tensors["indptr"].numpy()), shape=(n, n))
             self.cf_kind, self.name = "weight", "export_item_item"
         else:
             self.users, self.items = tensors["users"], tensors["items"]
@@ -70,7 +74,8 @@ class ExportScorer:
     def scores(self, uids: np.ndarray) -> Tensor:
         """``[B, I]`` scores of the users ``[B]``."""
         if self.kind == "item_item":
-            return torch.from_numpy(np.asarray((self.catalog.history[uids] @ self.b).todense(), dtype=np.float32))
+            scores = self.catalog.history[uids] @ self.b
+            return torch.from_numpy(np.asarray(scores.todense() if sp.issparse(scores) else scores, dtype=np.float32))
         return self.users[torch.as_tensor(uids)] @ self.items.T
 
     def cf_evidence(self, uid: int, items: np.ndarray, history: np.ndarray) -> Tensor | None:
@@ -79,7 +84,8 @@ class ExportScorer:
             return None
         if self.kind == "item_item":
             weights = np.asarray(self.catalog.history[uid][:, history].todense(), dtype=np.float32).reshape(-1, 1)
-            block = np.asarray(self.b[history][:, items].todense(), dtype=np.float32) * weights
+            block = self.b[history][:, items]
+            block = np.asarray(block.todense() if sp.issparse(block) else block, dtype=np.float32) * weights
             return torch.from_numpy(block.T.copy())
         return self.unit[torch.as_tensor(items)] @ self.unit[torch.as_tensor(history)].T
 
@@ -98,11 +104,13 @@ def _model_tensors(access: Any, neighbours: int) -> tuple[str, dict[str, Tensor]
         return "dot", reps.tensors, None
     b = reps.tensors["item_item"].numpy()
     kept = neighbours if neighbours > 0 else (0 if b.shape[0] <= AUTO_EXACT_ITEMS else AUTO_NEIGHBOURS)
+    if not 0 < kept < b.shape[0]:
+        return "item_item", {"item_item": torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32))}, None
     csr = sparsify_rows(b, kept)
     csr.sort_indices()
-    tensors = {"indptr": torch.from_numpy(csr.indptr.astype(np.int64)), "indices": torch.from_numpy(csr.indices.astype(np.int64)),
+    tensors = {"indptr": torch.from_numpy(csr.indptr.astype(np.int64)), "indices": torch.from_numpy(csr.indices.astype(np.int32)),
                "data": torch.from_numpy(csr.data.astype(np.float32))}
-    return "item_item", tensors, (kept if 0 < kept < b.shape[0] else None)
+    return "item_item", tensors, kept
 
 
 def _check(live: Recommender, exported: ExportScorer, catalog: Catalog) -> dict[str, Any]:
