@@ -68,7 +68,7 @@ class ExportScorer:
             self.cf_kind, self.name = "weight", "export_item_item"
         else:
             self.users, self.items = tensors["users"], tensors["items"]
-            self.unit = torch.nn.functional.normalize(self.items, dim=1)
+            self.unit = torch.nn.functional.normalize(self.items, dim=1).numpy()
             self.cf_kind, self.name = "similarity", "export_dot"
 
     def scores(self, uids: np.ndarray) -> Tensor:
@@ -84,10 +84,10 @@ class ExportScorer:
             return None
         if self.kind == "item_item":
             weights = np.asarray(self.catalog.history[uid][:, history].todense(), dtype=np.float32).reshape(-1, 1)
-            block = self.b[history][:, items]
+            block = self.b[history][:, items] if sp.issparse(self.b) else self.b[np.ix_(history, items)]
             block = np.asarray(block.todense() if sp.issparse(block) else block, dtype=np.float32) * weights
             return torch.from_numpy(block.T.copy())
-        return self.unit[torch.as_tensor(items)] @ self.unit[torch.as_tensor(history)].T
+        return torch.from_numpy(self.unit[items] @ self.unit[history].T)
 
 
 def _write_lines(path: Path, values: Any) -> None:

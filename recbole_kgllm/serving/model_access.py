@@ -64,6 +64,7 @@ class ModelAccess(ABC):
         self.sequences = sequences
         self.device = next((p.device for p in model.parameters()), torch.device("cpu"))
         self._items: Tensor | None = None
+        self._unit: np.ndarray | None = None
 
     @classmethod
     @abstractmethod
@@ -95,8 +96,9 @@ class ModelAccess(ABC):
         vectors = self.item_vectors()
         if vectors is None or len(history) == 0:
             return None
-        unit = torch.nn.functional.normalize(vectors, dim=1)
-        return unit[torch.as_tensor(items)] @ unit[torch.as_tensor(history)].T
+        if self._unit is None:
+            self._unit = torch.nn.functional.normalize(vectors, dim=1).numpy()
+        return torch.from_numpy(self._unit[items] @ self._unit[history].T)
 
     @abstractmethod
     def representations(self) -> Representations:
@@ -126,7 +128,8 @@ class ClosedFormAccess(ModelAccess):
         row = self.catalog.history[uid]
         weights = torch.from_numpy(np.asarray(row[:, history].todense(), dtype=np.float32)).reshape(-1)
         b = self.model.backbone.item_similarity
-        block = b[torch.as_tensor(history, device=b.device)][:, torch.as_tensor(items, device=b.device)].float().cpu()
+        rows = torch.as_tensor(history, device=b.device).unsqueeze(1)
+        block = b[rows, torch.as_tensor(items, device=b.device).unsqueeze(0)].float().cpu()  # [h, k] only
         return (block * weights.unsqueeze(1)).T
 
     def representations(self) -> Representations:

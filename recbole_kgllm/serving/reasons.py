@@ -86,6 +86,7 @@ class Explainer:
                 if entity >= 0:
                     entity_item.setdefault(entity, item)
         self._entity_item = entity_item
+        self._text_arrays = (text.unit.numpy(), text.mask.numpy()) if text is not None else (None, None)
 
     def explain(self, uid: int, items: np.ndarray) -> list[tuple[Reason, ...]]:
         """Up to three reasons for each of ``items`` ``[k]`` for the user ``uid``."""
@@ -147,13 +148,14 @@ class Explainer:
     def _text(self, history: np.ndarray, items: np.ndarray) -> list[Reason | None]:
         if self.text is None:
             return [None] * len(items)
-        hist = history[self.text.mask[torch.as_tensor(history)].numpy()]
+        unit, mask = self._text_arrays
+        hist = history[mask[history]]
         if len(hist) == 0:
             return [None] * len(items)
-        sims = self.text.unit[torch.as_tensor(items)] @ self.text.unit[torch.as_tensor(hist)].T
+        sims = unit[items] @ unit[hist].T  # numpy: tiny products, no thread start-up cost
         out: list[Reason | None] = []
         for row, item in enumerate(items.tolist()):
-            if not bool(self.text.mask[item]):
+            if not bool(mask[item]):
                 out.append(None)
                 continue
             best = int(sims[row].argmax())
