@@ -10,7 +10,8 @@ from _serving_data import assert_valid_top_k, make_slice, reference_scores, trai
 MODELS = {
     "KGLLMRec-mf": ("KGLLMRec", "--backbone=mf", "--use_kg=False"),
     "KGLLMRec-lightgcn": ("KGLLMRec", "--backbone=lightgcn", "--use_kg=False"),
-    "KGLLMSeqRec": ("KGLLMSeqRec", "--use_kg=False", "--load_col={'inter': ['user_id', 'item_id', 'timestamp']}"),
+    "KGLLMSeqRec": ("KGLLMSeqRec", "--use_kg=False", "--hidden_size=16", "--inner_size=32", "--n_layers=1",
+                    "--n_heads=1", "--MAX_ITEM_LIST_LENGTH=20", "--load_col={'inter': ['user_id', 'item_id', 'timestamp']}"),
     "BPR": ("BPR",),
 }
 
