@@ -212,3 +212,17 @@ def test_http_server_answers_recommend_404_400_and_concurrent_requests(recommend
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_users_file_to_csv_and_export_source(checkpoint: Path, recommender, tmp_path: Path) -> None:  # noqa: ANN001
+    import csv
+
+    users = tmp_path / "users.txt"
+    users.write_text("# a comment\n3\n\n5\n")
+    out = tmp_path / "recs.csv"
+    assert cli.main(["recommend", "--checkpoint", str(checkpoint), "--users-file", str(users), "-k", "4",
+                     "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["user"], r["rank"]) for r in rows] == [(u, str(k)) for u in ("3", "5") for k in range(1, 5)]
+    assert cli.main(["recommend", "--checkpoint", str(checkpoint), "--users-file", str(tmp_path / "none.txt")]) == 2
+    assert cli.main(["recommend", "--export", str(tmp_path / "no-export"), "--user", "3"]) == 2
