@@ -47,3 +47,21 @@ class ConfigError(KGLLMError, ValueError):
 
 class FeatureStoreError(KGLLMError):
     """A feature-store entry is missing, damaged or inconsistent with its manifest."""
+
+
+# --- serving (recommend / export / serve) ---
+
+
+class UnknownUserError(KGLLMError, KeyError):
+    """A user token that the dataset does not know (recommend, serve)."""
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+        super().__init__(f"unknown user '{user}': not a user token of this model's dataset")
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0])
+
+
+class ExportError(KGLLMError):
+    """An export folder is missing, damaged, or the model cannot be exported."""
