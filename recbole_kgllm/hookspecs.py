@@ -62,6 +62,12 @@ def kgllm_register_backbones(register: Register) -> None:
     selectable as ``backbone: <name>``."""
 
 
+@hookspec
+def kgllm_register_losses(register: Register) -> None:
+    """Register ranking losses of the gradient backbones (subclasses of
+    :class:`recbole_kgllm.losses.base.RankingLoss`), selectable as ``loss: <name>``."""
+
+
 #: Hook name -> registry family, the single source of truth for families.
 FAMILIES: dict[str, str] = {
     "kgllm_register_models": "model",
@@ -69,6 +75,7 @@ FAMILIES: dict[str, str] = {
     "kgllm_register_distillers": "distiller",
     "kgllm_register_text_encoders": "text_encoder",
     "kgllm_register_backbones": "backbone",
+    "kgllm_register_losses": "loss",
 }
 
 __all__ = ["FAMILIES", "Register", "hookspec"]

@@ -95,7 +95,7 @@ def get_registries() -> dict[str, Registry]:
 
 
 def get_registry(family: str) -> Registry:
-    """The registry of one family: ``model``, ``fusion``, ``distiller``, ``text_encoder`` or ``backbone``."""
+    """The registry of one family: ``model``, ``fusion``, ``distiller``, ``text_encoder``, ``backbone`` or ``loss``."""
     registries = get_registries()
     if family not in registries:
         raise UnknownComponentError("component family", family, registries)

@@ -90,6 +90,10 @@ class Distiller(nn.Module, ABC):
     Args:
         dim: The model dimension ``d`` of the embeddings.
         weight: Multiplier of the loss (>= 0).
+        warmup: Training steps (batches) over which the multiplier ramps linearly from
+            ``weight / warmup`` to ``weight`` (0: full weight from the first step). An alignment
+            term at full weight on the first batches can pull a randomly initialised
+            collaborative space off course before the ranking loss has shaped it.
         **kwargs: Unknown options: rejected with :class:`ConfigError`.
     """
 
@@ -97,15 +101,23 @@ class Distiller(nn.Module, ABC):
     #: Optional :class:`DistillInputs` fields this strategy needs (e.g. ``"teacher_scores"``).
     requires: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, *, dim: int, weight: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, *, dim: int, weight: float = 1.0, warmup: int = 0, **kwargs: Any) -> None:
         super().__init__()
         label = getattr(self, "name", type(self).__name__)
         if kwargs:
             raise ConfigError(f"distiller '{label}' got unknown distiller_kwargs: {', '.join(sorted(kwargs))}")
-        if int(dim) <= 0 or not float(weight) >= 0.0:
-            raise ConfigError(f"distiller '{label}' needs dim > 0 and weight >= 0, got {dim}, {weight}")
+        if int(dim) <= 0 or not float(weight) >= 0.0 or int(warmup) < 0:
+            raise ConfigError(f"distiller '{label}' needs dim > 0, weight >= 0 and warmup >= 0, got {dim}, {weight}, {warmup}")
         self.dim = int(dim)
         self.weight = float(weight)
+        self.warmup = int(warmup)
+        self.steps = 0  # training steps seen (not saved: a reloaded model is evaluated, not resumed)
+
+    def current_weight(self) -> float:
+        """The multiplier of the next loss: ``weight``, ramped over the first ``warmup`` training steps."""
+        if self.warmup == 0 or self.steps >= self.warmup:
+            return self.weight
+        return self.weight * (self.steps + 1) / self.warmup
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         """The weighted loss of one batch.
@@ -120,13 +132,16 @@ class Distiller(nn.Module, ABC):
         if missing:
             fields = ", ".join(missing)
             raise ConfigError(f"distiller '{self.name}' needs DistillInputs.{fields}, which the model did not supply")
-        if self.weight == 0.0:
+        weight = self.current_weight()
+        if self.training:
+            self.steps += 1
+        if weight == 0.0:
             return inputs.zero()
-        return self.compute_loss(inputs) * self.weight
+        return self.compute_loss(inputs) * weight
 
     @abstractmethod
     def compute_loss(self, inputs: DistillInputs) -> Tensor:
         """The unweighted scalar loss of one batch (see :meth:`forward`)."""
 
     def extra_repr(self) -> str:
-        return f"name={getattr(self, 'name', '?')!r}, dim={self.dim}, weight={self.weight}"
+        return f"name={getattr(self, 'name', '?')!r}, dim={self.dim}, weight={self.weight}, warmup={self.warmup}"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
+from recbole_kgllm.model.item_init import initialise
 from recbole_kgllm.model.projector import make_projector
 
 ID_VIEW = "id"
@@ -22,16 +23,25 @@ class ModalityViews(nn.Module):
         projector: ``linear`` or ``mlp``.
         id_dropout: during training, the probability that a row's ID view is marked missing
             (only for rows that have another view), so the content views learn to stand alone.
+        init: initialisation of the ID table, ``random`` (Xavier) or ``content`` (principal
+            components of the frozen views, :mod:`recbole_kgllm.model.item_init`).
+        init_std: standard deviation of the random table before ``init`` applies (None:
+            Xavier uniform's).
     """
 
     def __init__(
-        self, *, n: int, dim: int, features: Mapping[str, tuple[Tensor, Tensor]], projector: str = "linear", id_dropout: float = 0.0
+        self, *, n: int, dim: int, features: Mapping[str, tuple[Tensor, Tensor]], projector: str = "linear",
+        id_dropout: float = 0.0, init: str = "random", init_std: float | None = None,
     ) -> None:
         super().__init__()
         self.names = [ID_VIEW, *features]
         self.id_dropout = id_dropout
         self.embedding = nn.Embedding(n, dim)
-        nn.init.xavier_uniform_(self.embedding.weight)
+        if init_std is None:
+            nn.init.xavier_uniform_(self.embedding.weight)
+        else:
+            nn.init.normal_(self.embedding.weight, 0.0, init_std)
+        initialise(self.embedding, init, features)
         self.projectors = nn.ModuleDict()
         for name, (values, mask) in features.items():
             if values.shape[0] != n or mask.shape != (n,):

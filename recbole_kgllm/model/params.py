@@ -43,6 +43,14 @@ class ModelParams:
             raise ConfigError(f"id_dropout must be in [0, 1), got {self.id_dropout}")  # type: ignore[attr-defined]
 
 
+def check_item_init(kind: str) -> None:
+    """Raise :class:`ConfigError` unless ``kind`` names an ID-table initialiser."""
+    from recbole_kgllm.model.item_init import INITIALISERS
+
+    if kind not in INITIALISERS:
+        raise ConfigError(f"item_init must be one of {', '.join(INITIALISERS)}, got '{kind}'")
+
+
 @dataclass(frozen=True)
 class KGLLMRecParams(ModelParams):
     """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
@@ -59,6 +67,9 @@ class KGLLMRecParams(ModelParams):
     use_user_text: bool = False
     projector: Literal["linear", "mlp"] = "linear"
     reg_weight: float = 1e-05
+    loss: str = "bpr"
+    loss_kwargs: dict[str, Any] = field(default_factory=dict)
+    item_init: Literal["random", "content"] = "random"
     id_dropout: float = 0.0
     cold_start: Literal["content_head", "none"] = "content_head"
     cold_start_weight: float = 1.0
@@ -73,11 +84,13 @@ class KGLLMRecParams(ModelParams):
         backbone = self.backbone_class()
         get_registry("fusion").entry(self.fusion)
         get_registry("distiller").entry(self.distiller)
+        get_registry("loss").entry(self.loss)
         backbone.check_params(self)
         if self.projector not in ("linear", "mlp"):
             raise ConfigError(f"projector must be 'linear' or 'mlp', got '{self.projector}'")
         if self.cold_start not in ("content_head", "none"):
             raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")
+        check_item_init(self.item_init)
         if self.distiller == "teacher" and not self.teacher_checkpoint:
             raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
 
@@ -105,9 +118,15 @@ class KGLLMSeqRecParams(ModelParams):
     use_text: bool = True
     projector: Literal["linear", "mlp"] = "linear"
     id_dropout: float = 0.0
+    item_init: Literal["random", "content"] = "random"
+    cold_start: Literal["content_head", "none"] = "content_head"
+    cold_start_weight: float = 1.0
 
     def validate(self) -> None:
         super().validate()
         from recbole_kgllm.registry import get_registry
 
         get_registry("fusion").entry(self.fusion)
+        check_item_init(self.item_init)
+        if self.cold_start not in ("content_head", "none"):
+            raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")

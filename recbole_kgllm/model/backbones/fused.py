@@ -3,9 +3,11 @@
 Each item has up to three views in the model dimension ``d``: a trainable ID embedding and the
 frozen KG and text features, each projected (:class:`ModalityViews`). The ``fusion`` strategy
 combines the present views into layer-0 representations; a subclass's :meth:`propagate` turns
-them into final ones (MF: identity; LightGCN: graph propagation). Training is BPR with an L2
-term, plus optional terms: the cold-start content head, the multi-task KG loss and the
-``distiller`` strategy.
+them into final ones (MF: identity; LightGCN: graph propagation). Training is the ``loss``
+strategy (BPR, sampled softmax / InfoNCE, SimpleX's cosine contrastive loss:
+:mod:`recbole_kgllm.losses`) with an L2 term, plus optional terms: the cold-start content head,
+the multi-task KG loss and the ``distiller`` strategy. ``item_init: content`` starts the item ID
+table at the principal components of the frozen views (:mod:`recbole_kgllm.model.item_init`).
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from collections import defaultdict
 from typing import Any
 
 import torch
-from recbole.model.loss import BPRLoss, EmbLoss
+from recbole.model.loss import EmbLoss
 from torch import Tensor
 
 from recbole_kgllm.distill.base import DistillInputs
 from recbole_kgllm.errors import ConfigError
+from recbole_kgllm.losses.base import LossBatch
 from recbole_kgllm.model.backbones.base import Backbone
 from recbole_kgllm.model.cold_start import ContentHead
 from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
@@ -54,7 +57,8 @@ class FusedBackbone(Backbone):
         item_features = {name: (view.values, view.mask) for name, view in features.items.items()}
         user_features = {name: (view.values, view.mask) for name, view in features.users.items()}
         self.item_views = ModalityViews(
-            n=self.n_items, dim=d, features=item_features, projector=p.projector, id_dropout=p.id_dropout
+            n=self.n_items, dim=d, features=item_features, projector=p.projector, id_dropout=p.id_dropout,
+            init=p.item_init,
         )
         self.user_views = ModalityViews(n=self.n_users, dim=d, features=user_features, projector=p.projector)
         fusion_class = resolve("fusion", p.fusion)
@@ -70,7 +74,8 @@ class FusedBackbone(Backbone):
         cold = torch.from_numpy(data.item_counts()) == 0
         self.register_buffer("cold_items", cold & has_content, persistent=False)
         self.kg_triples = self._kg_triples(features) if p.kg_loss_weight > 0 else None
-        self.bpr_loss, self.emb_loss = BPRLoss(), EmbLoss()
+        self.ranking_loss = resolve("loss", p.loss)(**p.loss_kwargs)
+        self.emb_loss = EmbLoss()
 
     def _kg_triples(self, features: ModelFeatures) -> ItemKGTriples:
         if features.item_kg is None or "kg" not in self.item_views.projectors:
@@ -109,13 +114,16 @@ class FusedBackbone(Backbone):
         return self.item_fusion(views, content_masks)
 
     def forward(self) -> tuple[Tensor, Tensor]:
-        """Final user ``[U, d]`` and item ``[I, d]`` representations; in eval mode, cold items
-        take the content head's representation."""
+        """Final user ``[U, d]`` and item ``[I, d]`` representations, whose dot products are the
+        scores (L2-normalised when the loss scores by cosine); in eval mode, cold items take
+        the content head's representation."""
         users, items, views, masks = self._layer0()
         users, items = self.propagate(users, items)
         if not self.training and self.content_head is not None and bool(self.cold_items.any()):
             cold = self.content_head(self._content(views, masks))
             items = torch.where(self.cold_items.unsqueeze(1), cold, items)
+        if self.ranking_loss.cosine:
+            users, items = torch.nn.functional.normalize(users, dim=-1), torch.nn.functional.normalize(items, dim=-1)
         return users, items
 
     def _record(self, entity: str, fusion: Any) -> None:
@@ -135,16 +143,25 @@ class FusedBackbone(Backbone):
 
     # ----- training -------------------------------------------------------------------
 
+    def _shared_negatives(self, device: torch.device) -> Tensor | None:
+        """``[K]`` item ids drawn uniformly (padding excluded) for the loss's shared negatives."""
+        k = self.ranking_loss.n_negatives
+        return torch.randint(1, self.n_items, (k,), device=device) if k else None
+
     def loss_terms(self, users: Tensor, pos: Tensor, neg: Tensor) -> dict[str, Tensor]:
-        """BPR + L2 on layer-0 embeddings + cold-start regression + KG loss + distillation."""
+        """Ranking loss + L2 on layer-0 embeddings + cold-start regression + KG loss + distillation."""
         self.restore_user_e = self.restore_item_e = None
         users0, items0, views, masks = self._layer0()
         final_users, final_items = self.propagate(users0, items0)
         u, i, j = final_users[users], final_items[pos], final_items[neg]
-        pos_scores, neg_scores = (u * i).sum(-1), (u * j).sum(-1)
+        shared = self._shared_negatives(pos.device)
+        batch = LossBatch(
+            user=u, pos=i, neg=j, pos_ids=pos,
+            shared=final_items[shared] if shared is not None else None, shared_ids=shared,
+        )
         p = self.params
         terms = {
-            "bpr": self.bpr_loss(pos_scores, neg_scores),
+            p.loss: self.ranking_loss(batch),
             "reg": p.reg_weight * self.emb_loss(users0[users], items0[pos], items0[neg], require_pow=p.require_pow),
         }
         if self.content_head is not None:
@@ -154,7 +171,7 @@ class FusedBackbone(Backbone):
         if self.kg_triples is not None:
             terms["kg"] = p.kg_loss_weight * self.kg_triples(items0, self.item_views.projectors["kg"], users.shape[0])
         if p.distiller != "none":
-            inputs = self._distill_inputs(users, pos, neg, u, views, masks, pos_scores, neg_scores)
+            inputs = self._distill_inputs(users, pos, neg, u, views, masks, (u * i).sum(-1), (u * j).sum(-1))
             terms["distill"] = self.distiller(inputs)
         return terms
 

@@ -1,0 +1,57 @@
+"""Sampled softmax / InfoNCE with in-batch and sampled negatives and a temperature."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from recbole_kgllm.errors import ConfigError
+from recbole_kgllm.losses.base import LossBatch, RankingLoss
+
+
+class SoftmaxLoss(RankingLoss):
+    """Each row's positive must win a softmax over its candidates (InfoNCE, van den Oord et
+    al. 2018; sampled softmax as in Covington et al., RecSys 2016, and the InfoNCE of
+    SGL/SimGCL/AlphaRec on LightGCN).
+
+    Candidates of row ``b``: its positive, the other rows' positives (``in_batch``; an item
+    equal to row ``b``'s own positive is not its negative), its own sampled negative and the
+    ``n_negatives`` shared ones. Scores are ``s(u, i) / temperature`` with ``s`` the cosine
+    (``similarity: cosine``, the default) or the dot product. Loss: mean over rows of
+    ``-log softmax(scores)[positive]``.
+
+    Args:
+        temperature: Softmax temperature (> 0).
+        similarity: ``cosine`` or ``dot``.
+        in_batch: Use the other rows' positives as negatives.
+        n_negatives: Shared uniform negatives per batch.
+    """
+
+    name = "softmax"
+
+    def __init__(
+        self, *, temperature: float = 0.2, similarity: str = "cosine", in_batch: bool = True,
+        n_negatives: int = 256, **kwargs: Any,
+    ) -> None:
+        super().__init__(n_negatives=n_negatives, **kwargs)
+        if not float(temperature) > 0:
+            raise ConfigError(f"loss 'softmax' needs temperature > 0, got {temperature}")
+        if similarity not in ("cosine", "dot"):
+            raise ConfigError(f"loss 'softmax' needs similarity 'cosine' or 'dot', got '{similarity}'")
+        self.temperature = float(temperature)
+        self.cosine = similarity == "cosine"
+        self.in_batch = bool(in_batch)
+
+    def forward(self, batch: LossBatch) -> Tensor:
+        user, pos, negs = batch.user, batch.pos, batch.negatives()  # [B, d], [B, d], [B, 1 + K, d]
+        if self.cosine:
+            user, pos, negs = F.normalize(user, dim=-1), F.normalize(pos, dim=-1), F.normalize(negs, dim=-1)
+        columns = [(user * pos).sum(-1, keepdim=True), torch.einsum("bd,bnd->bn", user, negs)]  # [B, 1], [B, 1 + K]
+        if self.in_batch and user.shape[0] > 1:
+            in_batch = user @ pos.T  # [B, B], the diagonal is each row's own positive
+            same = batch.pos_ids.unsqueeze(0) == batch.pos_ids.unsqueeze(1)  # includes the diagonal
+            columns.append(in_batch.masked_fill(same, float("-inf")))
+        logits = torch.cat(columns, dim=1) / self.temperature
+        return -torch.log_softmax(logits, dim=1)[:, 0].mean()
