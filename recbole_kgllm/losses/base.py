@@ -51,22 +51,17 @@ class LossBatch:
         if self.shared is not None and (self.shared.dim() != 2 or self.shared.shape[1] != self.user.shape[1]):
             raise ValueError(f"LossBatch.shared must be [K, {self.user.shape[1]}], got {tuple(self.shared.shape)}")
 
-    def negatives(self) -> Tensor:
-        """``[B, 1 + K, d]``: each row's own negative followed by the shared ones."""
-        own = self.neg.unsqueeze(1)
-        if self.shared is None:
-            return own
-        return torch.cat([own, self.shared.unsqueeze(0).expand(self.neg.shape[0], -1, -1)], dim=1)
-
-
-def similarity(user: Tensor, items: Tensor, *, cosine: bool) -> Tensor:
-    """Row-wise scores: ``user [B, d]`` against ``items [B, d]`` (``[B]``) or ``[B, N, d]`` (``[B, N]``),
-    by dot product or cosine."""
-    if cosine:
-        user, items = F.normalize(user, dim=-1), F.normalize(items, dim=-1)
-    if items.dim() == 2:
-        return (user * items).sum(-1)
-    return torch.einsum("bd,bnd->bn", user, items)
+    def scores(self, *, cosine: bool) -> tuple[Tensor, Tensor]:
+        """``(positive [B], negative [B, 1 + K])`` scores by dot product or cosine: each row's own
+        negative first, then the shared ones (one ``[B, d] x [d, K]`` product, never ``[B, K, d]``)."""
+        user, pos, neg, shared = self.user, self.pos, self.neg, self.shared
+        if cosine:
+            user, pos, neg = F.normalize(user, dim=-1), F.normalize(pos, dim=-1), F.normalize(neg, dim=-1)
+            shared = F.normalize(shared, dim=-1) if shared is not None else None
+        negative = (user * neg).sum(-1, keepdim=True)
+        if shared is not None:
+            negative = torch.cat([negative, user @ shared.T], dim=1)
+        return (user * pos).sum(-1), negative
 
 
 class RankingLoss(nn.Module, ABC):
@@ -102,4 +97,4 @@ class RankingLoss(nn.Module, ABC):
         return f"name={getattr(self, 'name', '?')!r}, n_negatives={self.n_negatives}, cosine={self.cosine}"
 
 
-__all__ = ["LossBatch", "RankingLoss", "similarity"]
+__all__ = ["LossBatch", "RankingLoss"]

@@ -6,7 +6,7 @@ from typing import Any
 import torch.nn.functional as F
 from torch import Tensor
 
-from recbole_kgllm.losses.base import LossBatch, RankingLoss, similarity
+from recbole_kgllm.losses.base import LossBatch, RankingLoss
 
 
 class BPRLoss(RankingLoss):
@@ -24,6 +24,5 @@ class BPRLoss(RankingLoss):
         super().__init__(n_negatives=n_negatives, **kwargs)
 
     def forward(self, batch: LossBatch) -> Tensor:
-        pos = similarity(batch.user, batch.pos, cosine=False)  # [B]
-        neg = similarity(batch.user, batch.negatives(), cosine=False)  # [B, 1 + K]
+        pos, neg = batch.scores(cosine=False)  # [B], [B, 1 + K]
         return F.softplus(neg - pos.unsqueeze(1)).mean()

@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.losses.base import LossBatch, RankingLoss, similarity
+from recbole_kgllm.losses.base import LossBatch, RankingLoss
 
 
 class CosineContrastiveLoss(RankingLoss):
@@ -34,7 +34,6 @@ class CosineContrastiveLoss(RankingLoss):
         self.negative_weight = float(negative_weight)
 
     def forward(self, batch: LossBatch) -> Tensor:
-        pos = similarity(batch.user, batch.pos, cosine=True)  # [B]
-        neg = similarity(batch.user, batch.negatives(), cosine=True)  # [B, 1 + K]
+        pos, neg = batch.scores(cosine=True)  # [B], [B, 1 + K]
         negative = torch.relu(neg - self.margin).mean(dim=1)
         return ((1.0 - pos) + self.negative_weight * negative).mean()

@@ -45,11 +45,12 @@ class SoftmaxLoss(RankingLoss):
         self.in_batch = bool(in_batch)
 
     def forward(self, batch: LossBatch) -> Tensor:
-        user, pos, negs = batch.user, batch.pos, batch.negatives()  # [B, d], [B, d], [B, 1 + K, d]
-        if self.cosine:
-            user, pos, negs = F.normalize(user, dim=-1), F.normalize(pos, dim=-1), F.normalize(negs, dim=-1)
-        columns = [(user * pos).sum(-1, keepdim=True), torch.einsum("bd,bnd->bn", user, negs)]  # [B, 1], [B, 1 + K]
-        if self.in_batch and user.shape[0] > 1:
+        positive, negative = batch.scores(cosine=self.cosine)  # [B], [B, 1 + K]
+        columns = [positive.unsqueeze(1), negative]
+        if self.in_batch and batch.user.shape[0] > 1:
+            user, pos = batch.user, batch.pos
+            if self.cosine:
+                user, pos = F.normalize(user, dim=-1), F.normalize(pos, dim=-1)
             in_batch = user @ pos.T  # [B, B], the diagonal is each row's own positive
             same = batch.pos_ids.unsqueeze(0) == batch.pos_ids.unsqueeze(1)  # includes the diagonal
             columns.append(in_batch.masked_fill(same, float("-inf")))
