@@ -105,7 +105,16 @@ def run_point(config: Any, data: Any, model_class: type, point: Mapping[str, Any
     from recbole.utils import init_seed
 
     from recbole_kgllm.recbole_integration import pipeline
-    from recbole_kgllm.recbole_integration.callbacks import TimeCap
+    from recbole_kgllm.recbole_integration.callbacks import Callbacks, RunCallback, TimeCap
+
+    class Progress(RunCallback):
+        """One line per validation (the logger is quiet)."""
+
+        def __init__(self) -> None:
+            self.start = time.perf_counter()
+
+        def on_epoch(self, epoch: int, valid_score: float) -> None:
+            print(f"    epoch {epoch}: valid {valid_score:.4f} ({time.perf_counter() - self.start:.0f}s)", flush=True)
 
     for key, value in point.items():
         config[key] = value
@@ -118,7 +127,7 @@ def run_point(config: Any, data: Any, model_class: type, point: Mapping[str, Any
         trainer = pipeline.build_trainer(config, model)
         cap = TimeCap(time_cap)
         cap.on_model(model, 0.0)
-        summary = pipeline.fit(trainer, data, saved=True, callbacks=cap)
+        summary = pipeline.fit(trainer, data, saved=True, callbacks=Callbacks([cap, Progress()]))
         valid = dict(trainer.best_valid_result or {})
         test = pipeline.evaluate(trainer, data.test, load_best=True)
         Path(trainer.saved_model_file).unlink(missing_ok=True)
