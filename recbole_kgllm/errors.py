@@ -47,3 +47,31 @@ class ConfigError(KGLLMError, ValueError):
 
 class FeatureStoreError(KGLLMError):
     """A feature-store entry is missing, damaged or inconsistent with its manifest."""
+
+
+class UntrustedCheckpointError(KGLLMError):
+    """Loading a checkpoint or saved dataset would need something outside the allow-list of
+    what RecBole checkpoints hold, so it could run code from the file: refused unless trusted."""
+
+
+class DataFileError(KGLLMError, ValueError):
+    """An atomic data file RecBole is about to read is malformed.
+
+    The message is one line: the file, the line number (when there is one), the problem and
+    the fix, e.g. ``data/x/x.inter line 1: header 'user_id' has no type: write 'user_id:token'``.
+
+    Attributes:
+        path: the file.
+        line: 1-based line number, or None for a whole-file problem.
+        problem: what is wrong.
+        fix: what to do about it.
+    """
+
+    def __init__(self, path: object, problem: str, fix: str, line: int | None = None) -> None:
+        self.path, self.line, self.problem, self.fix = str(path), line, problem, fix
+        where = f"{self.path} line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {problem}; fix: {fix}")
+
+
+class BrokenPluginError(KGLLMError):
+    """A plugin could not be loaded or its hook failed (the message names it and its distribution)."""

@@ -99,6 +99,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     from recbole_kgllm.bench.ranking_pass import split_posthoc
     from recbole_kgllm.recbole_integration.config import build_config
     from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+    from recbole_kgllm.recbole_integration.preflight import preflight
     from recbole_kgllm.recbole_integration.session import prepare_recbole
     from recbole_kgllm.registry import get_registry
 
@@ -120,6 +121,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     classes = {spec.model: resolve_model(spec.model) for spec in specs}
     ours = set(get_registry("model").names())
     base_config = build_config("BPR", args.dataset, config_files or None, dict(settings))
+    preflight(base_config, every_file=True, checkpoints=False).log()  # every atomic file, before any data is derived
     source = Path(base_config["data_path"]).resolve()
     settings.pop("data_path", None)
     fields = AtomicFields.from_config(base_config)

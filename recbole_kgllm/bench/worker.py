@@ -120,6 +120,7 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
     from recbole_kgllm.bench.ranking_pass import ranking_pass
     from recbole_kgllm.recbole_integration.config import build_config
     from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+    from recbole_kgllm.recbole_integration.preflight import preflight
     from recbole_kgllm.recbole_integration.quick_start import trainer_class
     from recbole_kgllm.recbole_integration.session import prepare_recbole
 
@@ -127,9 +128,11 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
     model_name = request["model"]
     prepare_recbole()
     config = build_config(model_name, request["dataset"], request.get("config_files") or None, request["config_dict"])
+    report = preflight(config)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = logging.getLogger()
+    report.log(logger)
     _write_json(run_dir / CONFIG_FILE, dict(config.final_config_dict))
 
     clock = time.perf_counter()

@@ -13,9 +13,12 @@ from recbole.data import create_dataset, data_preparation
 from recbole.data.transform import construct_transform
 from recbole.utils import get_environment, get_flops, get_trainer, init_logger, init_seed, set_color
 
+from recbole_kgllm.recbole_integration.compat.trust import config_trusts_checkpoints, trusted_checkpoints
 from recbole_kgllm.recbole_integration.config import build_config
 from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+from recbole_kgllm.recbole_integration.preflight import check_processes, preflight
 from recbole_kgllm.recbole_integration.session import prepare_recbole
+from recbole_kgllm.recbole_integration.validation import ValidationReport
 
 RunResult = dict[str, Any]
 
@@ -36,12 +39,23 @@ def run_single(
     saved: bool = True,
     queue: Any = None,
 ) -> RunResult:
-    """Train, validate and test one model in this process; returns RecBole's result dict."""
+    """Train, validate and test one model in this process; returns RecBole's result dict.
+
+    Settings, device and data files are checked (:func:`preflight`) before RecBole's logger
+    starts; checkpoints and saved datasets are read safely unless ``trust_checkpoint`` is set.
+    """
     prepare_recbole()
     config = build_config(model, dataset, config_file_list, config_dict)
+    report = preflight(config)
+    with trusted_checkpoints(config_trusts_checkpoints(config)):
+        return _train_and_test(config, model, report, saved=saved, queue=queue)
+
+
+def _train_and_test(config: Any, model: str, report: ValidationReport, *, saved: bool, queue: Any) -> RunResult:
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = logging.getLogger()
+    report.log()
     logger.info(sys.argv)
     logger.info(config)
 
@@ -99,6 +113,7 @@ def run(
     group_offset: int = 0,
 ) -> RunResult | None:
     """Like ``recbole.quick_start.run``: one process, or ``nproc`` processes (one per GPU)."""
+    check_processes(nproc, world_size)
     if nproc == 1 and world_size <= 0:
         return run_single(model, dataset, config_file_list, config_dict, saved=saved)
     import torch.multiprocessing as mp

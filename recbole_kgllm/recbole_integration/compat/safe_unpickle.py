@@ -1,0 +1,301 @@
+"""A restricted unpickler for RecBole checkpoints: loading one never runs code from the file.
+
+A RecBole checkpoint (``Trainer._save_checkpoint``) is a ``torch.save`` zip whose pickle holds
+tensors plus RecBole's ``Config`` object (with enums, ``torch.device``, numpy scalars, the
+model class and the YAML loader class as values) and, for some models, ``other_parameter``
+(scipy sparse matrices, numpy arrays). torch's ``weights_only=True`` unpickler cannot read it:
+RecBole saves with ``pickle_protocol=4`` and torch 2.13's weights-only unpickler rejects
+protocol 4's FRAME opcode ("Unsupported operand 149") before any global is looked at.
+
+So this module gives ``torch.load(..., weights_only=False, pickle_module=RESTRICTED_PICKLE)`` an
+unpickler (Python's own, subclassed) that enforces an explicit allow-list:
+
+* **calls**: the only globals a pickle may *call* (``REDUCE``): torch's own weights-only
+  allow-list (tensor rebuild functions, dtypes, ``torch.device``, ``OrderedDict``...), numpy's
+  array/scalar/dtype reconstruction, RecBole's enums, a few builtins (``set``, ``frozenset``,
+  ``complex``, ``slice``) and ``pathlib`` paths;
+* **empty instances**: RecBole's ``Config`` (and ``KGLLMConfig``) and scipy's sparse matrix
+  classes may only be created empty (``NEWOBJ``, i.e. ``cls.__new__(cls)``) and filled with
+  their saved attributes; calling ``Config(...)`` would parse and ``eval`` settings, so it is
+  refused;
+* **values only**: model classes (RecBole's, or a registered plugin model) and PyYAML loader
+  classes may appear as *values* (``config.model_class``, ``config.yaml_loader``) but are never
+  called;
+* ``BUILD`` (``__setstate__`` / ``__dict__`` update) only on instances of the allowed data
+  types, never on a class, function or module;
+* copyreg extension codes and protocol-0/1 instantiation opcodes (``INST``, ``OBJ``) are refused.
+
+Anything else raises :class:`RefusedGlobal` naming the global; the callers turn it into one
+line naming the type and the file (:mod:`.checkpoint`). Modules are imported only for allowed
+names, so a refused name is never imported either.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import importlib
+import io
+import pickle
+import types
+from collections import Counter, OrderedDict
+from typing import Any
+
+__all__ = ["RESTRICTED_PICKLE", "RefusedGlobal", "RestrictedUnpickler", "allowed_call_names", "restricted_loads"]
+
+
+class RefusedGlobal(pickle.UnpicklingError):
+    """The pickle needs something outside the allow-list.
+
+    Attributes:
+        name: ``module.qualname`` of the refused global (or a description of the operation).
+        action: what the pickle wanted to do with it (``import``, ``call``, ``build``...).
+    """
+
+    def __init__(self, name: str, action: str) -> None:
+        self.name, self.action = name, action
+        super().__init__(f"{action} of '{name}' is not allowed")
+
+
+#: (module, qualname) pairs, besides torch's own allow-list, that a pickle may call or instantiate.
+_CALLS: tuple[tuple[str, str], ...] = (
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "complex"),
+    ("builtins", "slice"),
+    ("builtins", "bytearray"),
+    ("collections", "OrderedDict"),
+    ("collections", "Counter"),
+    ("pathlib", "Path"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("pathlib", "PurePath"),
+    ("pathlib", "PurePosixPath"),
+    ("pathlib", "PureWindowsPath"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy", "matrix"),
+    ("numpy.matrixlib.defmatrix", "matrix"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "_reconstruct"),
+)
+
+#: (module, qualname) classes a pickle may only create empty (``NEWOBJ``: ``cls.__new__(cls)``)
+#: and then fill (``BUILD``), never call: calling ``Config(...)`` would parse and ``eval`` values.
+_NEW_ONLY: tuple[tuple[str, str], ...] = (
+    ("recbole.config.configurator", "Config"),
+    ("recbole_kgllm.recbole_integration.config", "KGLLMConfig"),
+    ("scipy.sparse._csr", "csr_matrix"),
+    ("scipy.sparse._csc", "csc_matrix"),
+    ("scipy.sparse._coo", "coo_matrix"),
+    ("scipy.sparse.csr", "csr_matrix"),
+    ("scipy.sparse.csc", "csc_matrix"),
+    ("scipy.sparse.coo", "coo_matrix"),
+)
+
+#: Modules whose ``Enum`` classes a pickle may call (``ModelType(1)`` is a value lookup).
+_ENUM_MODULES = ("recbole.utils.enum_type",)
+
+#: (module, qualname) pairs that may appear as values but are never called.
+_VALUES: tuple[tuple[str, str], ...] = (
+    ("yaml.loader", "Loader"),
+    ("yaml.loader", "FullLoader"),
+    ("yaml.loader", "SafeLoader"),
+    ("yaml.loader", "UnsafeLoader"),
+    ("yaml", "Loader"),
+    ("yaml", "FullLoader"),
+    ("yaml", "SafeLoader"),
+)
+
+
+def _torch_allowed() -> dict[str, Any]:
+    """torch's own weights-only allow-list (tensor rebuild functions, dtypes, storages...)."""
+    try:
+        from torch._weights_only_unpickler import _get_allowed_globals
+
+        return dict(_get_allowed_globals())
+    except (ImportError, AttributeError):  # pragma: no cover - a torch without the private helper
+        import torch
+
+        return {
+            "torch._utils._rebuild_tensor_v2": torch._utils._rebuild_tensor_v2,
+            "torch._utils._rebuild_parameter": torch._utils._rebuild_parameter,
+            "torch.device": torch.device,
+            "torch.Size": torch.Size,
+            "collections.OrderedDict": OrderedDict,
+        }
+
+
+def _lookup(module: str, qualname: str) -> Any:
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _resolve_all(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    out = {}
+    for module, qualname in pairs:
+        try:
+            out[f"{module}.{qualname}"] = _lookup(module, qualname)
+        except (ImportError, AttributeError):  # e.g. numpy 1 has no numpy._core
+            continue
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _static_calls() -> dict[str, Any]:
+    allowed = {**_torch_allowed(), **_resolve_all(_CALLS)}
+    for module_name in _ENUM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and issubclass(obj, enum.Enum) and obj.__module__ == module_name:
+                allowed[f"{module_name}.{name}"] = obj
+    return allowed
+
+
+@functools.lru_cache(maxsize=1)
+def _static_new_only() -> dict[str, Any]:
+    return _resolve_all(_NEW_ONLY)
+
+
+@functools.lru_cache(maxsize=1)
+def _static_values() -> dict[str, Any]:
+    return _resolve_all(_VALUES)
+
+
+def allowed_call_names() -> list[str]:
+    """Every ``module.qualname`` a checkpoint pickle may call (for docs and tests)."""
+    return sorted(_static_calls())
+
+
+def _model_class(module: str, qualname: str) -> type | None:
+    """A model class (RecBole's or a registered plugin model's) named ``module.qualname``, imported
+    only when ``module`` is one of RecBole's model modules; else None."""
+    from recbole_kgllm.recbole_integration.model_lookup import plugin_models, recbole_model_files
+
+    for cls in plugin_models().values():
+        if cls.__module__ == module and cls.__qualname__ == qualname:
+            return cls
+    if module.startswith("recbole.model.") and module in set(recbole_model_files().values()):
+        try:
+            cls = _lookup(module, qualname)
+        except (ImportError, AttributeError):
+            return None
+        from recbole.model.abstract_recommender import AbstractRecommender
+
+        if isinstance(cls, type) and issubclass(cls, AbstractRecommender):
+            return cls
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _call_ids() -> frozenset[int]:
+    return frozenset(id(obj) for obj in _static_calls().values())
+
+
+@functools.lru_cache(maxsize=1)
+def _new_ids() -> frozenset[int]:
+    classes = [*_static_calls().values(), *_static_new_only().values()]
+    return frozenset(id(obj) for obj in classes if isinstance(obj, type))
+
+
+@functools.lru_cache(maxsize=1)
+def _data_types() -> tuple[type, ...]:
+    import torch
+
+    classes = [*_static_calls().values(), *_static_new_only().values()]
+    return (torch.Tensor, *{obj for obj in classes if isinstance(obj, type) and not issubclass(obj, enum.Enum)})
+
+
+def _buildable(inst: Any) -> bool:
+    """Whether ``BUILD`` may set state on ``inst``: an instance (never a class, function or
+    module) of a type the allow-list lets a pickle create."""
+    if isinstance(inst, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
+        return False
+    return isinstance(inst, _data_types())
+
+
+class RestrictedUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
+    """Python's unpickler with an allow-list on every global, call and state update.
+
+    Raises:
+        RefusedGlobal: the pickle needs something outside the allow-list.
+    """
+
+    dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
+
+    def find_class(self, module: str, name: str) -> Any:
+        key = f"{module}.{name}"
+        for allowed in (_static_calls(), _static_new_only(), _static_values()):
+            if key in allowed:
+                return allowed[key]
+        model = _model_class(module, name)
+        if model is not None:
+            return model
+        raise RefusedGlobal(key, "import")
+
+    @staticmethod
+    def _check(func: Any, allowed: frozenset[int], action: str) -> None:
+        if id(func) not in allowed:
+            raise RefusedGlobal(f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}", action)
+
+    def load_reduce(self) -> None:
+        self._check(self.stack[-2], _call_ids(), "call")
+        super().load_reduce()
+
+    def load_newobj(self) -> None:
+        self._check(self.stack[-2], _new_ids(), "instantiation")
+        super().load_newobj()
+
+    def load_newobj_ex(self) -> None:
+        self._check(self.stack[-3], _new_ids(), "instantiation")
+        super().load_newobj_ex()
+
+    def load_build(self) -> None:
+        inst = self.stack[-2]
+        if not _buildable(inst):
+            name = getattr(inst, "__qualname__", None) or type(inst).__qualname__
+            raise RefusedGlobal(f"{getattr(inst, '__module__', type(inst).__module__)}.{name}", "state update")
+        super().load_build()
+
+    def load_inst(self) -> None:
+        raise RefusedGlobal("INST opcode", "protocol-0 instantiation")
+
+    def load_obj(self) -> None:
+        raise RefusedGlobal("OBJ opcode", "protocol-1 instantiation")
+
+    def get_extension(self, code: int) -> None:
+        raise RefusedGlobal(f"copyreg extension {code}", "import")
+
+    dispatch[pickle.REDUCE[0]] = load_reduce
+    dispatch[pickle.NEWOBJ[0]] = load_newobj
+    dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
+    dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.INST[0]] = load_inst
+    dispatch[pickle.OBJ[0]] = load_obj
+
+
+def restricted_load(file: Any, **kwargs: Any) -> Any:
+    """``pickle.load`` through :class:`RestrictedUnpickler`."""
+    return RestrictedUnpickler(file, **kwargs).load()
+
+
+def restricted_loads(data: bytes, **kwargs: Any) -> Any:
+    """``pickle.loads`` through :class:`RestrictedUnpickler`."""
+    return restricted_load(io.BytesIO(data), **kwargs)
+
+
+def _module() -> types.ModuleType:
+    module = types.ModuleType(f"{__name__}.RESTRICTED_PICKLE", "pickle with an allow-list, for torch.load")
+    module.Unpickler = RestrictedUnpickler  # type: ignore[attr-defined]
+    module.load = restricted_load  # type: ignore[attr-defined]
+    module.loads = restricted_loads  # type: ignore[attr-defined]
+    module.UnpicklingError = pickle.UnpicklingError  # type: ignore[attr-defined]
+    module.__file__ = __file__
+    return module
+
+
+#: Pass as ``torch.load(..., weights_only=False, pickle_module=RESTRICTED_PICKLE)``.
+RESTRICTED_PICKLE = _module()

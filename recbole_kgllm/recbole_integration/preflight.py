@@ -1,0 +1,192 @@
+"""Everything checked after the RecBole ``Config`` is built and before any work starts (before
+RecBole's logger dumps the configuration, before a dataset is loaded, a feature computed or a
+checkpoint written): settings, device requests, the data files, writable output folders.
+
+Each problem is one typed error whose message is one line (``docs/reliability.md``). The run
+pipeline calls :func:`preflight`; the multi-process launcher calls :func:`check_processes`
+before spawning.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from recbole_kgllm.errors import ConfigError, UnknownComponentError
+from recbole_kgllm.recbole_integration.validation import ValidationReport, validate_dataset
+from recbole_kgllm.recbole_integration.validation.targets import feature_views
+
+__all__ = ["MODEL_PARAMS", "check_device", "check_processes", "check_settings", "check_writable", "preflight"]
+
+#: Plugin models whose typed parameters can be checked from the config alone: model -> "module:Class"
+#: (the class's ``from_config`` validates). The one place that knows our models' parameter classes.
+MODEL_PARAMS: dict[str, str] = {
+    "KGLLMRec": "recbole_kgllm.model.params:KGLLMRecParams",
+    "KGLLMSeqRec": "recbole_kgllm.model.params:KGLLMSeqRecParams",
+}
+
+#: RecBole keys that must be at least the given number (an int key) or above it (a float key).
+_MINIMUM_INT = {"epochs": 1, "train_batch_size": 1, "eval_batch_size": 1, "stopping_step": 1}
+_POSITIVE_FLOAT = ("learning_rate",)
+
+
+def _get(config: Any, key: str) -> Any:
+    try:
+        return config[key] if key in config else None
+    except (KeyError, TypeError):
+        return None
+
+
+def _check_numbers(config: Any) -> None:
+    for key, minimum in _MINIMUM_INT.items():
+        value = _get(config, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+            raise ConfigError(f"--{key}={value!r}: {key} must be an integer >= {minimum}")
+    for key in _POSITIVE_FLOAT:
+        value = _get(config, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ConfigError(f"--{key}={value!r}: {key} must be a number > 0")
+
+
+def _check_kg_model(config: Any) -> None:
+    name = _get(config, "kg_model")
+    if name is None:
+        return
+    from pykeen.models import model_resolver
+
+    try:
+        model_resolver.lookup(name)
+    except (KeyError, ValueError, TypeError):
+        valid = sorted(cls.__name__ for cls in model_resolver.lookup_dict.values())
+        raise UnknownComponentError("KG model (kg_model, PyKEEN)", str(name), valid) from None
+
+
+def _check_text_encoder(config: Any) -> None:
+    kind = _get(config, "text_encoder_type")
+    if kind is not None:
+        from recbole_kgllm.registry import get_registry
+
+        get_registry("text_encoder").entry(str(kind))
+    name = _get(config, "text_encoder")
+    if isinstance(name, str) and name.startswith(("/", "./", "../", "~")) and not Path(name).expanduser().is_dir():
+        raise ConfigError(f"--text_encoder={name}: no such folder (give a model folder or a Hugging Face hub name)")
+
+
+def _check_model_params(config: Any) -> None:
+    target = MODEL_PARAMS.get(str(_get(config, "model")))
+    if target is None:
+        return
+    module, _, name = target.partition(":")
+    getattr(importlib.import_module(module), name).from_config(config)
+
+
+def _check_feature_settings(config: Any) -> None:
+    views = feature_views(config)
+    if "kg" in views:
+        from recbole_kgllm.kg.settings import KGFeatureSettings
+
+        KGFeatureSettings.from_config(config)
+    if views & {"text", "user_text"}:
+        from recbole_kgllm.text.settings import TextFeatureSettings
+
+        TextFeatureSettings.from_config(config)
+
+
+def check_settings(config: Any) -> None:
+    """Names and values, before any file is touched: RecBole's numeric keys, the KG model (PyKEEN
+    resolves it, whether or not the KG view is used), the text encoder, our models' typed
+    parameters and feature settings.
+
+    Raises:
+        ConfigError, UnknownComponentError: one line naming the setting and the fix.
+    """
+    _check_numbers(config)
+    _check_kg_model(config)
+    _check_text_encoder(config)
+    _check_model_params(config)
+    _check_feature_settings(config)
+
+
+def check_writable(folder: Path, key: str) -> None:
+    """Create ``folder`` if needed and prove a file can be written there (then remove it).
+
+    Raises:
+        ConfigError: one line naming the setting, the folder and the reason.
+    """
+    probe = folder / f".write-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(f"--{key}={folder} is not a writable folder ({reason}): pass --{key}=<a folder you can write>") from None
+
+
+def _explicit(config: Any, key: str) -> bool:
+    return key in (getattr(config, "external_config_dict", None) or {})
+
+
+def check_device(config: Any) -> None:
+    """A ``gpu_id`` the user asked for must name a usable CUDA device (RecBole would silently
+    fall back to the CPU).
+
+    Raises:
+        ConfigError: one line.
+    """
+    if not _explicit(config, "gpu_id") or _get(config, "use_gpu") is False or not str(_get(config, "gpu_id") or ""):
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        gpu_id = _get(config, "gpu_id")
+        raise ConfigError(
+            f"--gpu_id={gpu_id} names no usable CUDA device (torch {torch.__version__} sees "
+            f"{torch.cuda.device_count()} with CUDA_VISIBLE_DEVICES={gpu_id}): drop --gpu_id to use the default, "
+            "or pass --use_gpu=False to run on the CPU"
+        )
+
+
+def check_processes(nproc: int, world_size: int = -1) -> None:
+    """A multi-process request (RecBole's multi-GPU path: one process per GPU, NCCL) must fit the GPUs.
+
+    Raises:
+        ConfigError: one line.
+    """
+    if nproc < 1:
+        raise ConfigError(f"--nproc={nproc}: nproc must be at least 1")
+    if nproc == 1 and world_size <= 1:
+        return
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count < nproc:
+        raise ConfigError(
+            f"--nproc={nproc} needs {nproc} CUDA GPUs (RecBole's multi-process runs use NCCL, one GPU each), "
+            f"but {count} {'is' if count == 1 else 'are'} available: run with --nproc={max(count, 1)}"
+        )
+
+
+def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True) -> ValidationReport:
+    """All checks before work, in order: settings, device, data files, writable folders.
+
+    Args:
+        config: the built RecBole ``Config`` (its ``encoding`` may become ``utf-8-sig``).
+        every_file: validate every atomic file present (the benchmark).
+        checkpoints: the run writes checkpoints (check that ``checkpoint_dir`` is writable).
+
+    Returns:
+        The data validation report (log its warnings once the logger is set up).
+    """
+    check_settings(config)
+    check_device(config)
+    report = validate_dataset(config, every_file=every_file)
+    if feature_views(config):
+        from recbole_kgllm.store.paths import resolve_cache_dir
+
+        check_writable(resolve_cache_dir(_get(config, "feature_cache_dir")), "feature_cache_dir")
+    if checkpoints and _get(config, "checkpoint_dir"):
+        check_writable(Path(str(_get(config, "checkpoint_dir"))).expanduser(), "checkpoint_dir")
+    return report
