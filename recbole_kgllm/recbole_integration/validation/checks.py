@@ -31,6 +31,7 @@ class FileFacts:
         header: its parsed header.
         rows: data rows read.
         values: for each field of ``target.ids``, the value of each row (in order).
+        lines: the line number of each row.
         notes: recoverable oddities, one line each (counted).
     """
 
@@ -38,6 +39,7 @@ class FileFacts:
     header: Header
     rows: int = 0
     values: dict[str, list[str]] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,11 +58,12 @@ def _check_required(target: Target, header: Header) -> None:
     raise DataFileError(target.path, f"header has no field '{missing[0]}' (fields: {found})", fix, line=1)
 
 
-def _row_problem(target: Target, header: Header, cells: list[str], sep: str) -> tuple[str, str] | None:
-    """``(problem, fix)`` for a row RecBole would misread, else None."""
+def _row_problem(header: Header, cells: list[str], sep: str) -> tuple[str, str]:
+    """``(problem, fix)`` for a row whose field count differs from the header's, or that repeats it."""
     n, expected = len(cells), len(header.names)
-    shown = sep.join(cells) if len(sep.join(cells)) <= 80 else sep.join(cells)[:77] + "..."
-    if [c.strip() for c in cells] == [f"{a}:{b}" for a, b in zip(header.names, header.types)] or sep.join(cells) == header.text:
+    text = sep.join(cells)
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if [c.strip() for c in cells] == [f"{a}:{b}" for a, b in zip(header.names, header.types)] or text == header.text:
         return "repeats the header line", "delete the repeated header line (were two files concatenated?)"
     sep_name = "tab" if sep == "\t" else repr(sep)
     if n > expected and not cells[-1].strip():
@@ -69,29 +72,35 @@ def _row_problem(target: Target, header: Header, cells: list[str], sep: str) -> 
     if n > expected:
         return (f"has {n} fields, the header has {expected} (a {sep_name} inside a value?): {shown!r}",
                 f"remove the {sep_name} inside the value, or quote the value with \"...\"")
-    if n < expected:
-        return (f"has {n} fields, the header has {expected} ({', '.join(header.names[n:])} missing): {shown!r}",
-                "complete the row or delete it")
-    return None
+    return (f"has {n} fields, the header has {expected} ({', '.join(header.names[n:])} missing): {shown!r}",
+            "complete the row or delete it")
 
 
-def _value_problem(target: Target, header: Header, cells: list[str]) -> tuple[str, str] | None:
-    for name, ftype, value in zip(header.names, header.types, cells):
-        if target.loaded is not None and name not in target.loaded and name not in target.ids:
+def _value_plan(target: Target, header: Header) -> list[tuple[int, str, str]]:
+    """``(column, name, check)`` for the columns whose values RecBole parses: ids must not be
+    empty, ``float`` / ``float_seq`` values must be numbers."""
+    plan = []
+    for index, (name, ftype) in enumerate(zip(header.names, header.types)):
+        if name in target.ids:
+            plan.append((index, name, "id"))
+        elif ftype in ("float", "float_seq") and (target.loaded is None or name in target.loaded):
+            plan.append((index, name, ftype))
+    return plan
+
+
+def _value_problem(plan: list[tuple[int, str, str]], cells: list[str]) -> tuple[str, str] | None:
+    for index, name, check in plan:
+        value = cells[index]
+        if check == "id":
+            if not value.strip():
+                return f"empty {name}", f"fill in the {name} or delete the row"
             continue
-        if name in target.ids and not value.strip():
-            return f"empty {name}", f"fill in the {name} or delete the row"
-        if ftype == "float" and value.strip():
+        for part in (value.split() if check == "float_seq" else [value] if value.strip() else []):
             try:
-                float(value)
+                float(part)
             except ValueError:
-                return f"{name} is '{value[:40]}', not a number ({name}:float)", f"write a number, or declare the column {name}:token"
-        if ftype == "float_seq" and value.strip():
-            for part in value.split():
-                try:
-                    float(part)
-                except ValueError:
-                    return f"{name} holds '{part[:40]}', not a number ({name}:float_seq)", "write numbers separated by spaces"
+                return (f"{name} holds '{part[:40]}', not a number ({name}:{check})",
+                        f"write a number, or declare the column {name}:token" if check == "float" else "write numbers separated by spaces")
     return None
 
 
@@ -107,17 +116,21 @@ def check_file(target: Target, *, encoding: str, sep: str) -> FileFacts:
             "the reader's limit was raised, and text encoders truncate long texts to text_max_length tokens"
         )
     padded = Counter[str]()
-    positions = [header.names.index(name) for name in target.ids]
+    positions = [(name, header.names.index(name), facts.values[name]) for name in target.ids]
+    plan, expected, header_cells = _value_plan(target, header), len(header.names), header.text.split(sep)
     for number, cells in iter_rows(target.path, encoding, sep):
-        problem = _row_problem(target, header, cells, sep) or _value_problem(target, header, cells)
+        if len(cells) != expected or cells == header_cells:
+            raise DataFileError(target.path, *_row_problem(header, cells, sep), line=number)
+        problem = _value_problem(plan, cells)
         if problem is not None:
             raise DataFileError(target.path, problem[0], problem[1], line=number)
-        facts.rows += 1
-        for name, index in zip(target.ids, positions):
+        facts.lines.append(number)
+        for name, index, values in positions:
             value = cells[index]
-            facts.values[name].append(value)
+            values.append(value)
             if value != value.strip():
                 padded[name] += 1
+    facts.rows = len(facts.lines)
     if padded:
         detail = ", ".join(f"{n} {name}" for name, n in padded.items())
         facts.notes.append(f"{detail} value(s) with leading/trailing spaces (' 7' and '7' are different ids to RecBole)")

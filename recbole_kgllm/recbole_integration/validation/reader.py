@@ -92,7 +92,10 @@ def decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
                 ) from None
             except LookupError:
                 raise DataFileError(path, f"unknown encoding '{encoding}'", "set --encoding to a Python codec name, e.g. utf-8") from None
-            yield number, text.rstrip("\r\n")
+            text = text.rstrip("\r\n")
+            if "\x00" in text:
+                raise DataFileError(path, f"NUL byte at column {text.index(chr(0)) + 1}", "remove the NUL bytes (binary data in a text file?)", line=number)
+            yield number, text
 
 
 def parse_header(path: Path, text: str, sep: str, has_bom: bool) -> Header:

@@ -1,9 +1,10 @@
-"""Checks across files: empty tables, a dataset too small to split, and the ``.kg`` / ``.link``
-/ ``.item`` oddities RecBole reads without a word (duplicates, self-loops, dangling links, an
-item linked to two entities, items without text), counted for one warning line each."""
+"""Checks across files: empty tables, a dataset too small to split, a ``.link`` that is not one to
+one (RecBole mixes up ids then), and the ``.kg`` / ``.link`` / ``.item`` oddities RecBole reads
+correctly but silently (duplicates, self-loops, dangling links, items without text), counted for
+one warning line each."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from recbole_kgllm.errors import DataFileError
@@ -61,17 +62,44 @@ def check_split(inter: FileFacts, config: Any) -> None:
     if sizes is None or all(sizes):
         return
     empty = [name for name, size in zip(("training", "validation", "test"), sizes) if not size]
-    needed = 3
-    if "RS" in split:
-        smallest = min(float(r) for r in split["RS"] if float(r) > 0)
-        needed = max(3, int(1 / smallest) if smallest else 3)
+    per_user = " per user" if grouped or "LS" in split else ""
     raise DataFileError(
         inter.target.path,
         f"too small to split: {inter.rows} interaction(s) of {len(counts)} user(s) give no {' and no '.join(empty)} "
         f"interactions with eval_args split {split}",
-        f"add interactions (about {needed} or more per user), or pass a split that fits, e.g. "
-        "--eval_args=\"{'split': {'RS': [0.8, 0.1, 0.1]}, 'group_by': None, 'order': 'RO', 'mode': 'full'}\"",
+        f"add interactions (at least 3{per_user} for a train/validation/test split), or change eval_args' split",
     )
+
+
+def _samples_negatives(config: Any) -> bool:
+    train = _get(config, "train_neg_sample_args")
+    if isinstance(train, dict) and train.get("distribution", "none") != "none":
+        return True
+    eval_args = _get(config, "eval_args") or {}
+    modes = eval_args.get("mode") if isinstance(eval_args, dict) else None
+    modes = list(modes.values()) if isinstance(modes, dict) else [modes]
+    return any(isinstance(m, str) and m.startswith(("uni", "pop")) for m in modes)
+
+
+def check_negatives(inters: list[FileFacts], config: Any) -> None:
+    """Raise when a user has interacted with every item while RecBole samples negative items
+    (its ``Sampler`` refuses such a dataset, e.g. a dataset with a single user)."""
+    user, item = str(_get(config, "USER_ID_FIELD")), str(_get(config, "ITEM_ID_FIELD"))
+    if not _samples_negatives(config) or not all(user in f.values and item in f.values for f in inters):
+        return
+    items_of: dict[str, set[str]] = {}
+    for facts in inters:
+        for u, i in zip(facts.values[user], facts.values[item]):
+            items_of.setdefault(u, set()).add(i)
+    n_items = len({i for items in items_of.values() for i in items})
+    full = next((u for u, items in items_of.items() if len(items) == n_items), None)
+    if full is not None:
+        raise DataFileError(
+            inters[0].target.path,
+            f"{user} '{full}' has interacted with all {n_items} items ({len(items_of)} user(s) in all), so RecBole "
+            "cannot sample a negative item for them",
+            f"add interactions of other users with other items, or drop such users with --user_inter_num_interval=\"[0,{n_items})\"",
+        )
 
 
 def _kg_notes(kg: FileFacts, config: Any) -> set[str]:
@@ -87,30 +115,50 @@ def _kg_notes(kg: FileFacts, config: Any) -> set[str]:
     return set(heads) | set(tails)
 
 
+def _check_one_to_one(link: FileFacts, pairs: list[tuple[str, str]], item: str) -> int:
+    """RecBole's ``KnowledgeBasedDataset`` merges item and entity ids assuming one entity per item
+    and one item per entity; anything else makes it mix up ids (an entity vanishes, another is
+    named twice) or fail with a ``KeyError``. Raises at the first row that breaks the rule;
+    returns the number of exact repeats (harmless)."""
+    entity_of: dict[str, tuple[str, int]] = {}
+    item_of: dict[str, tuple[str, int]] = {}
+    repeats = 0
+    for (i, e), number in zip(pairs, link.lines):
+        if entity_of.get(i, (e, 0))[0] == e and item_of.get(e, (i, 0))[0] == i:
+            repeats += i in entity_of
+            entity_of.setdefault(i, (e, number))
+            item_of.setdefault(e, (i, number))
+            continue
+        if i in entity_of and entity_of[i][0] != e:
+            other, line = entity_of[i]
+            problem = f"{item} '{i}' is linked to entity '{other}' (line {line}) and to '{e}'"
+        else:
+            other, line = item_of[e]
+            problem = f"entity '{e}' is linked to {item} '{other}' (line {line}) and to '{i}'"
+        raise DataFileError(
+            link.target.path, f"{problem}; RecBole maps items and entities one to one and would mix up their ids",
+            "keep one row per item and one row per entity", line=number,
+        )
+    return repeats
+
+
 def _link_notes(link: FileFacts, config: Any, inter_items: set[str], entities: set[str] | None) -> None:
     item, entity = str(_get(config, "ITEM_ID_FIELD")), str(_get(config, "ENTITY_ID_FIELD"))
     pairs = list(zip(link.values[item], link.values[entity]))
-    item_entities: dict[str, set[str]] = defaultdict(set)
-    entity_items: dict[str, set[str]] = defaultdict(set)
-    for i, e in pairs:
-        item_entities[i].add(e)
-        entity_items[e].add(i)
-    if link.target.must_exist and inter_items and not inter_items & set(item_entities):
+    linked_items = {i for i, _e in pairs}
+    if inter_items and pairs and not inter_items & linked_items:
         raise DataFileError(
-            link.target.path, f"no row links an item of the .inter file ({len(item_entities):,} linked items, none interacted)",
+            link.target.path, f"no row links an item of the .inter file ({len(linked_items):,} linked items, none interacted)",
             f"use the .inter file's {item} values in the {item} column, or set --use_kg=False",
         )
-    multi = sum(1 for es in item_entities.values() if len(es) > 1)
-    if multi:
-        link.notes.append(f"{multi:,} item(s) linked to more than one entity (RecBole keeps the last row of each)")
-    shared = sum(1 for its in entity_items.values() if len(its) > 1)
-    if shared:
-        link.notes.append(f"{shared:,} entit(y/ies) linked to more than one item (RecBole keeps the last row of each)")
-    unknown_items = len(set(item_entities) - inter_items) if inter_items else 0
+    repeats = _check_one_to_one(link, pairs, item)
+    if repeats:
+        link.notes.append(f"{repeats:,} repeated row(s), read once")
+    unknown_items = len(linked_items - inter_items) if inter_items else 0
     if unknown_items:
         link.notes.append(f"{unknown_items:,} linked item(s) absent from the .inter file (ignored)")
     if entities is not None:
-        unknown = len(set(entity_items) - entities)
+        unknown = len({e for _i, e in pairs} - entities)
         if unknown:
             link.notes.append(f"{unknown:,} linked entit(y/ies) absent from the .kg file (those items get no KG embedding)")
 
@@ -135,6 +183,8 @@ def check_relations(facts: dict[str, list[FileFacts]], config: Any, views: set[s
     user, item = str(_get(config, "USER_ID_FIELD")), str(_get(config, "ITEM_ID_FIELD"))
     if len(inters) == 1:
         check_split(inters[0], config)
+    if inters:
+        check_negatives(inters, config)
     inter_items = {i for inter in inters for i in inter.values.get(item, [])}
     inter_users = {u for inter in inters for u in inter.values.get(user, [])}
     entities = None
@@ -152,4 +202,4 @@ def check_relations(facts: dict[str, list[FileFacts]], config: Any, views: set[s
         _text_notes(table, inter_users, user, "user", "user_text" in views)
 
 
-__all__ = ["check_relations", "check_split", "split_sizes"]
+__all__ = ["check_negatives", "check_relations", "check_split", "split_sizes"]
