@@ -110,7 +110,8 @@ def check_file(target: Target, *, encoding: str, sep: str) -> FileFacts:
     _check_required(target, header)
     facts = FileFacts(target, header, values={name: [] for name in target.ids})
     longest = longest_line(target.path)
-    if raise_field_limit(longest):
+    if longest >= CSV_DEFAULT_LIMIT:
+        raise_field_limit(longest)
         facts.notes.append(
             f"a line of {longest:,} bytes (over the {CSV_DEFAULT_LIMIT:,} pandas' reader accepts by default); "
             "the reader's limit was raised, and text encoders truncate long texts to text_max_length tokens"
