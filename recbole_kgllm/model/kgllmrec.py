@@ -213,7 +213,10 @@ class KGLLMRec(GeneralRecommender):
     def _restored(self) -> tuple[Tensor, Tensor]:
         if self.restore_user_e is None or self.restore_item_e is None:
             with torch.no_grad():
-                self.restore_user_e, self.restore_item_e = self.forward()
+                users, items = self.forward()
+            # detached: the mf backbone returns its embedding Parameters themselves, and a Parameter
+            # assigned to a module attribute is registered, entering the checkpoint's state_dict
+            self.restore_user_e, self.restore_item_e = users.detach(), items.detach()
         return self.restore_user_e, self.restore_item_e
 
     def predict(self, interaction: Any) -> Tensor:

@@ -94,6 +94,24 @@ def _check_feature_settings(config: Any) -> None:
         TextFeatureSettings.from_config(config)
 
 
+def _check_teacher_checkpoint(config: Any) -> None:
+    """Read a configured ``teacher_checkpoint`` now (restricted unless trusted), so a missing,
+    unreadable or refused file is one line before any work rather than after the features."""
+    path = _get(config, "teacher_checkpoint")
+    if not path:
+        return
+    from recbole_kgllm.recbole_integration.compat.checkpoint import load_recbole_checkpoint
+    from recbole_kgllm.recbole_integration.compat.trust import config_trusts_checkpoints
+
+    if not Path(str(path)).is_file():
+        raise ConfigError(f"--teacher_checkpoint={path}: no such file (give a checkpoint saved by run_recbole)")
+    load_recbole_checkpoint(str(path), map_location="cpu", trust=config_trusts_checkpoints(config))
+
+
+#: Checks that need no data and no slow import, in order.
+_CHEAP_CHECKS = (_check_numbers, _check_text_encoder, _check_model_params, _check_feature_settings, _check_teacher_checkpoint)
+
+
 def check_settings(config: Any) -> None:
     """Names and values, before any file is touched: RecBole's numeric keys, the KG model (PyKEEN
     resolves it, whether or not the KG view is used), the text encoder, our models' typed
@@ -102,11 +120,9 @@ def check_settings(config: Any) -> None:
     Raises:
         ConfigError, UnknownComponentError: one line naming the setting and the fix.
     """
-    _check_numbers(config)
+    for check in _CHEAP_CHECKS:
+        check(config)
     _check_kg_model(config)
-    _check_text_encoder(config)
-    _check_model_params(config)
-    _check_feature_settings(config)
 
 
 def check_writable(folder: Path, key: str) -> None:
@@ -170,7 +186,8 @@ def check_processes(nproc: int, world_size: int = -1) -> None:
 
 
 def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True) -> ValidationReport:
-    """All checks before work, in order: settings, device, data files, writable folders.
+    """All checks before work, in order: settings, device, data files, the KG model name (PyKEEN's
+    import takes seconds), writable folders.
 
     Args:
         config: the built RecBole ``Config`` (its ``encoding`` may become ``utf-8-sig``).
@@ -180,9 +197,11 @@ def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True
     Returns:
         The data validation report (log its warnings once the logger is set up).
     """
-    check_settings(config)
+    for check in _CHEAP_CHECKS:
+        check(config)
     check_device(config)
     report = validate_dataset(config, every_file=every_file)
+    _check_kg_model(config)  # imports PyKEEN (seconds): after the cheap checks
     if feature_views(config):
         from recbole_kgllm.store.paths import resolve_cache_dir
 

@@ -136,7 +136,7 @@ def _script(name: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["inter_bom", "inter_gzip", "kg_trailing_tab", "link_item_two_entities"])
+@pytest.mark.parametrize("name", ["inter_bom", "inter_gzip", "kg_trailing_tab"])
 def test_installed_run_recbole_script(name: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.name == name)
     data = build(case, tmp_path / "data")

@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import functools
 import os
-import pickle
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -170,9 +168,9 @@ def load_recbole_checkpoint(
             checkpoint = load_checkpoint_file(original, str(path), map_location=map_location)
     except UntrustedCheckpointError:
         raise
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise KGLLMError(f"{path} is not a readable RecBole checkpoint ({first[:200]})") from None
+    except Exception as error:  # noqa: BLE001 - any failure to parse the user's file is one line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise KGLLMError(f"{path} is not a readable RecBole checkpoint ({type(error).__name__}: {first[:200]})") from None
     if not isinstance(checkpoint, dict) or "config" not in checkpoint or "state_dict" not in checkpoint:
         raise KGLLMError(f"{path} is not a RecBole checkpoint (no 'config' and 'state_dict')")
     return checkpoint

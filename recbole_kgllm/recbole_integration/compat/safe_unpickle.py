@@ -226,6 +226,14 @@ class RestrictedUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
 
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
 
+    def load(self) -> Any:
+        try:
+            return super().load()
+        except KeyError as error:  # the pure-Python unpickler's answer to an unknown opcode
+            if error.args and isinstance(error.args[0], int):
+                raise pickle.UnpicklingError(f"invalid load key {bytes([error.args[0]])!r}") from None
+            raise
+
     def find_class(self, module: str, name: str) -> Any:
         key = f"{module}.{name}"
         for allowed in (_static_calls(), _static_new_only(), _static_values()):
