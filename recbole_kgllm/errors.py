@@ -9,15 +9,20 @@ class KGLLMError(Exception):
     """Base class of every error this package raises on purpose (user-facing)."""
 
 
+def _broken_hint(broken: Iterable[str]) -> str:
+    lines = list(broken)
+    return f" Plugins that failed to load (one may provide it): {'; '.join(lines)}." if lines else ""
+
+
 class UnknownComponentError(KGLLMError, KeyError):
     """A config names a component (fusion, distiller, text encoder, model) that is not registered."""
 
-    def __init__(self, family: str, name: str, valid: Iterable[str]) -> None:
+    def __init__(self, family: str, name: str, valid: Iterable[str], broken: Iterable[str] = ()) -> None:
         self.family, self.name, self.valid = family, name, sorted(valid)
         close = difflib.get_close_matches(name, self.valid, n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         super().__init__(
-            f"unknown {family} '{name}'. Valid names: {', '.join(self.valid) or '(none)'}.{hint}"
+            f"unknown {family} '{name}'. Valid names: {', '.join(self.valid) or '(none)'}.{hint}{_broken_hint(broken)}"
         )
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise
@@ -27,10 +32,12 @@ class UnknownComponentError(KGLLMError, KeyError):
 class UnknownModelError(KGLLMError, ValueError):
     """The model name is neither a RecBole model nor a registered plugin model."""
 
-    def __init__(self, name: str, close: list[str]) -> None:
+    def __init__(self, name: str, close: list[str], broken: Iterable[str] = ()) -> None:
         self.name, self.close = name, close
         hint = f" Close matches: {', '.join(close)}." if close else ""
-        super().__init__(f"unknown model '{name}'.{hint} Run 'recbole-kgllm plugins' to list plugin models.")
+        super().__init__(
+            f"unknown model '{name}'.{hint} Run 'recbole-kgllm plugins' to list plugin models.{_broken_hint(broken)}"
+        )
 
 
 class DatasetNotFoundError(KGLLMError, FileNotFoundError):

@@ -160,8 +160,8 @@ def check_device(config: Any) -> None:
         gpu_id = _get(config, "gpu_id")
         raise ConfigError(
             f"--gpu_id={gpu_id} names no usable CUDA device (torch {torch.__version__} sees "
-            f"{torch.cuda.device_count()} with CUDA_VISIBLE_DEVICES={gpu_id}): drop --gpu_id to use the default, "
-            "or pass --use_gpu=False to run on the CPU"
+            f"{torch.cuda.device_count()} with CUDA_VISIBLE_DEVICES={gpu_id}): pass the id of a GPU that exists, "
+            "or --gpu_id= (empty) to run on the CPU"
         )
 
 
