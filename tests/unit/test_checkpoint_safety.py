@@ -177,3 +177,12 @@ def test_garbage_file_is_one_clear_line(tmp_path: Path) -> None:
 
     with pytest.raises(KGLLMError, match="not a readable RecBole checkpoint"):
         checkpoint.load_recbole_checkpoint(path)
+
+
+def test_run_wide_keys_are_documented_with_their_defaults() -> None:
+    from recbole_kgllm.recbole_integration.compat.trust import CONFIG_KEY as TRUST
+    from recbole_kgllm.recbole_integration.validation import CONFIG_KEY as VALIDATE
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    section = doc.split("## Run-wide settings (any model)")[1]
+    assert f"| `{TRUST}` | `False` | bool |" in section and f"| `{VALIDATE}` | `True` | bool |" in section

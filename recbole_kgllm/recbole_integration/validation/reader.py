@@ -5,14 +5,14 @@ RecBole reads the header with ``open(path, encoding=config["encoding"]).readline
 split on ``field_separator`` (universal newlines: CRLF is fine), and the body with
 ``pandas.read_csv(sep=field_separator, engine="python", dtype=..., usecols=...)``, whose default
 quoting reads a field that starts with ``"`` as quoted (through Python's ``csv`` module, with its
-``field_size_limit``). :func:`iter_rows` parses the body with the same ``csv`` rules.
+``field_size_limit``). :func:`read_table` splits the body by the same rules (plain splitting when
+the file has no ``"``, which is what those rules amount to then).
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,33 +69,33 @@ def sniff(path: Path) -> bytes:
     return head
 
 
-def decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of each line, decoded one line at a time (line ends removed; a
-    UTF-8 byte-order mark at the start is removed).
+def decode(path: Path, data: bytes, encoding: str) -> str:
+    """``data`` decoded with ``encoding`` (a leading UTF-8 byte-order mark removed).
 
     Raises:
-        DataFileError: a line does not decode with ``encoding`` (its number and column named).
+        DataFileError: undecodable bytes or a NUL character (their line and column named), or
+            an unknown encoding.
     """
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            if number == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[len(UTF8_BOM):]
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as error:
-                byte = raw[error.start:error.start + 1].hex()
-                column = len(raw[:error.start].decode(encoding, errors="replace")) + 1
-                raise DataFileError(
-                    path, f"byte 0x{byte} at column {column} is not valid {encoding}", line=number,
-                    fix=f"convert the file to {encoding} (e.g. iconv -f latin1 -t utf-8), or set --encoding to the "
-                    f"encoding of every file of the dataset (e.g. --encoding=latin-1)",
-                ) from None
-            except LookupError:
-                raise DataFileError(path, f"unknown encoding '{encoding}'", "set --encoding to a Python codec name, e.g. utf-8") from None
-            text = text.rstrip("\r\n")
-            if "\x00" in text:
-                raise DataFileError(path, f"NUL byte at column {text.index(chr(0)) + 1}", "remove the NUL bytes (binary data in a text file?)", line=number)
-            yield number, text
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start:error.start].decode(encoding, errors="replace")) + 1
+        raise DataFileError(
+            path, f"byte 0x{data[error.start:error.start + 1].hex()} at column {column} is not valid {encoding}",
+            line=data.count(b"\n", 0, error.start) + 1,
+            fix=f"convert the file to {encoding} (e.g. iconv -f latin1 -t utf-8), or set --encoding to the "
+            f"encoding of every file of the dataset (e.g. --encoding=latin-1)",
+        ) from None
+    except LookupError:
+        raise DataFileError(path, f"unknown encoding '{encoding}'", "set --encoding to a Python codec name, e.g. utf-8") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        column = nul - text.rfind("\n", 0, nul)
+        raise DataFileError(path, f"NUL byte at column {column}", "remove the NUL bytes (binary data in a text file?)", line=text.count("\n", 0, nul) + 1)
+    return text
 
 
 def parse_header(path: Path, text: str, sep: str, has_bom: bool) -> Header:
@@ -124,36 +124,33 @@ def parse_header(path: Path, text: str, sep: str, has_bom: bool) -> Header:
     return Header(names, types, text, has_bom)
 
 
-def read_header(path: Path, encoding: str, sep: str) -> Header:
-    """Sniff ``path`` and parse its header (line 1)."""
-    head = sniff(path)
-    for _number, text in decoded_lines(path, encoding):
-        return parse_header(path, text, sep, head.startswith(UTF8_BOM))
-    raise DataFileError(path, "the file is empty", "write a typed header line and the data rows")  # pragma: no cover
+@dataclass(frozen=True)
+class Table:
+    """A whole atomic file, parsed.
 
-
-def iter_rows(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` of every non-blank data line (after the header), split with
-    pandas' ``csv`` quoting rules.
-
-    Raises:
-        DataFileError: undecodable bytes, a quoted field running over several lines, or a field
-            the ``csv`` module cannot read.
+    Attributes:
+        header: the parsed header.
+        numbers: the line number of each data row.
+        rows: the fields of each non-blank data row (after the header), split as pandas splits them.
+        longest: the length of the longest line, in characters.
     """
-    lines = decoded_lines(path, encoding)
-    next(lines, None)  # the header
-    if len(sep) != 1:  # pandas treats a longer separator as a regex: plain split is the honest check
-        for number, text in lines:
-            if text.strip():
-                yield number, text.split(sep)
-        return
-    reader = csv.reader((text for _number, text in lines), delimiter=sep, quotechar='"')
+
+    header: Header
+    numbers: list[int]
+    rows: list[list[str]]
+    longest: int
+
+
+def _quoted_rows(path: Path, lines: list[str], sep: str) -> tuple[list[int], list[list[str]]]:
+    """Rows split with pandas' ``csv`` quoting rules (a field starting with ``"`` is quoted)."""
+    numbers, rows = [], []
+    reader = csv.reader(lines, delimiter=sep, quotechar='"')
     first = 2
     while True:
         try:
             fields = next(reader)
         except StopIteration:
-            return
+            return numbers, rows
         except csv.Error as error:
             raise DataFileError(path, f"unreadable row ({error})", line=first, fix="check the quoting of that line") from None
         last = reader.line_num + 1  # reader.line_num counts the lines it consumed, the header excluded
@@ -163,14 +160,43 @@ def iter_rows(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[s
                 fix="close the quote or remove the '\"' (a field starting with '\"' is read as quoted)",
             )
         if any(cell.strip() for cell in fields):
-            yield first, fields
+            numbers.append(first)
+            rows.append(fields)
         first = last + 1
 
 
-def longest_line(path: Path) -> int:
-    """The length in bytes of the longest line of ``path``."""
+def read_table(path: Path, encoding: str, sep: str) -> Table:
+    """Sniff, decode and split ``path`` the way RecBole (and pandas under it) will read it.
+
+    Raises:
+        DataFileError: an empty, compressed, binary or undecodable file, or a bad header.
+    """
+    head = sniff(path)
+    text = decode(path, path.read_bytes(), encoding)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if "\r" in text:
+        lines = [line.rstrip("\r") for line in lines]
+    header = parse_header(path, lines[0] if lines else "", sep, head.startswith(UTF8_BOM))
+    longest = max(map(len, lines), default=0)
+    body = lines[1:]
+    if len(sep) == 1 and '"' in text:
+        numbers, rows = _quoted_rows(path, body, sep)
+    else:  # no quoting: a plain split is what pandas does (a longer separator is a regex to it)
+        numbered = [(number, line) for number, line in enumerate(body, 2) if line.strip()]
+        numbers = [number for number, _line in numbered]
+        rows = [line.split(sep) for _number, line in numbered]
+    return Table(header, numbers, rows, longest)
+
+
+def read_header(path: Path, encoding: str, sep: str) -> Header:
+    """Sniff ``path`` and parse its header (line 1) only."""
+    head = sniff(path)
     with open(path, "rb") as handle:
-        return max((len(line) for line in handle), default=0)
+        first = handle.readline()
+    text = decode(path, first, encoding).rstrip("\r\n")
+    return parse_header(path, text, sep, head.startswith(UTF8_BOM))
 
 
 def raise_field_limit(longest: int) -> bool:
@@ -182,4 +208,4 @@ def raise_field_limit(longest: int) -> bool:
     return True
 
 
-__all__ = ["FIELD_TYPES", "Header", "decoded_lines", "iter_rows", "longest_line", "parse_header", "raise_field_limit", "read_header", "sniff"]
+__all__ = ["FIELD_TYPES", "Header", "Table", "decode", "parse_header", "raise_field_limit", "read_header", "read_table", "sniff"]
