@@ -165,8 +165,9 @@ def check_device(config: Any) -> None:
         )
 
 
-def check_processes(nproc: int, world_size: int = -1) -> None:
-    """A multi-process request (RecBole's multi-GPU path: one process per GPU, NCCL) must fit the GPUs.
+def check_processes(nproc: int, world_size: int = -1, gpu_id: str | None = None) -> None:
+    """A multi-process request (RecBole's multi-GPU path: one process per GPU, NCCL) must fit the
+    GPUs, and ``gpu_id`` (when known) must list one GPU per process, as RecBole asserts.
 
     Raises:
         ConfigError: one line.
@@ -183,9 +184,18 @@ def check_processes(nproc: int, world_size: int = -1) -> None:
             f"--nproc={nproc} needs {nproc} CUDA GPUs (RecBole's multi-process runs use NCCL, one GPU each), "
             f"but {count} {'is' if count == 1 else 'are'} available: run with --nproc={max(count, 1)}"
         )
+    ids = [i for i in str(gpu_id or "").split(",") if i.strip()]
+    if gpu_id is not None and len(ids) < nproc:
+        raise ConfigError(
+            f"--nproc={nproc} runs one process per GPU listed in gpu_id, but gpu_id='{gpu_id}' lists {len(ids)}: "
+            f"pass --gpu_id={','.join(str(i) for i in range(nproc))}"
+        )
 
 
-def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True) -> ValidationReport:
+def preflight(
+    config: Any, *, every_file: bool = False, checkpoints: bool = True, views: set[str] | None = None,
+    training: bool = True,
+) -> ValidationReport:
     """All checks before work, in order: settings, device, data files, the KG model name (PyKEEN's
     import takes seconds), writable folders.
 
@@ -193,6 +203,8 @@ def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True
         config: the built RecBole ``Config`` (its ``encoding`` may become ``utf-8-sig``).
         every_file: validate every atomic file present (the benchmark).
         checkpoints: the run writes checkpoints (check that ``checkpoint_dir`` is writable).
+        views: the feature views whose files to check (default: the model's).
+        training: the data will be split and trained on (``recbole-kgllm features``: False).
 
     Returns:
         The data validation report (log its warnings once the logger is set up).
@@ -200,9 +212,9 @@ def preflight(config: Any, *, every_file: bool = False, checkpoints: bool = True
     for check in _CHEAP_CHECKS:
         check(config)
     check_device(config)
-    report = validate_dataset(config, every_file=every_file)
+    report = validate_dataset(config, every_file=every_file, views=views, training=training)
     _check_kg_model(config)  # imports PyKEEN (seconds): after the cheap checks
-    if feature_views(config):
+    if feature_views(config) if views is None else views:
         from recbole_kgllm.store.paths import resolve_cache_dir
 
         check_writable(resolve_cache_dir(_get(config, "feature_cache_dir")), "feature_cache_dir")

@@ -118,7 +118,11 @@ def run(
         return run_single(model, dataset, config_file_list, config_dict, saved=saved)
     import torch.multiprocessing as mp
 
-    resolve_model(model)  # fail fast, before spawning
+    resolve_model(model)  # fail fast, before spawning: the settings, devices and data are checked once here
+    prepare_recbole()
+    parent_config = build_config(model, dataset, config_file_list, config_dict)
+    preflight(parent_config)
+    check_processes(nproc, world_size, str(parent_config["gpu_id"]))
     queue = mp.get_context("spawn").SimpleQueue()
     config_dict = dict(config_dict or {})
     config_dict.update(

@@ -63,8 +63,9 @@ class Case:
         mutate: edits the clean files in place.
         culprit: suffix of the file the error must name (None: the run goes on).
         warns: a fragment the warning line must contain (recoverable cases).
-        reads: which entry points read the faulty file (``run`` = run_recbole with KGLLMRec,
-            ``kg`` / ``text`` = ``recbole-kgllm features``, ``bench`` = the bench's data preparation).
+        reads: which entry points must act on the fault (``run`` = run_recbole with KGLLMRec,
+            ``kg`` / ``text`` = ``recbole-kgllm features``, which reads without splitting,
+            ``bench`` = the bench's data preparation).
         settings: extra ``--key=value`` settings for every entry point.
     """
 
@@ -186,8 +187,8 @@ CASES: tuple[Case, ...] = (
     Case("inter_unclosed_quote", _set("inter", 7, '1\t"7\t4.0\t880000001.0'), "inter"),
     Case("inter_rating_not_number", _set("inter", 7, "1\t7\tfive\t880000001.0"), "inter",
          settings=("--load_col={'inter': ['user_id', 'item_id', 'rating']}",)),
-    Case("inter_single_user", _single_user(), "inter"),
-    Case("inter_too_small_to_split", _single_user(2), "inter"),
+    Case("inter_single_user", _single_user(), "inter", reads=("run", "bench")),
+    Case("inter_too_small_to_split", _single_user(2), "inter", reads=("run", "bench")),
     Case("inter_id_with_space", _set("inter", 7, "1 \t7\t4.0\t880000001.0"), None, warns="leading/trailing spaces"),
     # --- .item
     Case("item_latin1_titles", _latin1_titles, "item", reads=("run", "text", "bench")),

@@ -84,7 +84,9 @@ def _handle_bom(config: Any, facts: FileFacts, encoding: str) -> str:
     return "utf-8-sig"
 
 
-def validate_dataset(config: Any, *, every_file: bool = False) -> ValidationReport:
+def validate_dataset(
+    config: Any, *, every_file: bool = False, views: set[str] | None = None, training: bool = True
+) -> ValidationReport:
     """Validate every atomic file RecBole (and our feature views) will read for ``config``.
 
     Args:
@@ -93,6 +95,10 @@ def validate_dataset(config: Any, *, every_file: bool = False) -> ValidationRepo
             ``utf-8-sig`` when a file starts with a UTF-8 byte-order mark.
         every_file: check every atomic file present, not only those this model reads (the
             benchmark copies them all for several models).
+        views: the feature views (``kg``, ``text``, ``user_text``) whose files to check
+            (default: those the config's model uses; ``recbole-kgllm features kg`` passes ``{"kg"}``).
+        training: the data will be split and trained on (check that the split and RecBole's
+            negative sampling can work); False for feature computation alone.
 
     Returns:
         The report; call :meth:`ValidationReport.log` to print its warnings.
@@ -107,7 +113,8 @@ def validate_dataset(config: Any, *, every_file: bool = False) -> ValidationRepo
     sep = str(_get(config, "field_separator") or "\t")
     facts: dict[str, list[FileFacts]] = {}
     read: list[Path] = []
-    for target in targets_for(config, every_file=every_file):
+    views = feature_views(config) if views is None else views
+    for target in targets_for(config, every_file=every_file, views=views):
         if not target.path.is_file():
             if target.must_exist:
                 raise _missing(target)
@@ -116,7 +123,7 @@ def validate_dataset(config: Any, *, every_file: bool = False) -> ValidationRepo
         encoding = _handle_bom(config, checked, encoding)
         facts.setdefault(target.kind, []).append(checked)
         read.append(target.path)
-    check_relations(facts, config, feature_views(config))
+    check_relations(facts, config, views, training=training)
     warnings = tuple(f"{f.target.path}: {note}" for group in facts.values() for f in group for note in f.notes)
     rows = {str(f.target.path): f.rows for group in facts.values() for f in group}
     return ValidationReport(tuple(read), rows, warnings, time.perf_counter() - start)

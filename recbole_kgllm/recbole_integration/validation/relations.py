@@ -174,16 +174,17 @@ def _text_notes(table: FileFacts, ids: set[str], id_field: str, kind: str, text_
             table.notes.append(f"{missing:,} {kind}(s) of the .inter file have no row here, so no text (their text view is masked)")
 
 
-def check_relations(facts: dict[str, list[FileFacts]], config: Any, views: set[str]) -> None:
-    """Cross-file errors (raised) and oddities (appended to each file's ``notes``)."""
+def check_relations(facts: dict[str, list[FileFacts]], config: Any, views: set[str], *, training: bool = True) -> None:
+    """Cross-file errors (raised) and oddities (appended to each file's ``notes``); the split and
+    negative-sampling checks only when ``training``."""
     inters = facts.get("inter", [])
     for inter in inters:
         if inter.rows == 0:
             raise DataFileError(inter.target.path, "the file has a header but no interactions", "add interaction rows")
     user, item = str(_get(config, "USER_ID_FIELD")), str(_get(config, "ITEM_ID_FIELD"))
-    if len(inters) == 1:
+    if training and len(inters) == 1:
         check_split(inters[0], config)
-    if inters:
+    if training and inters:
         check_negatives(inters, config)
     inter_items = {i for inter in inters for i in inter.values.get(item, [])}
     inter_users = {u for inter in inters for u in inter.values.get(user, [])}

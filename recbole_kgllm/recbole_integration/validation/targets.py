@@ -74,13 +74,14 @@ def is_knowledge_model(config: Any) -> bool:
     return _get(config, "MODEL_TYPE") == ModelType.KNOWLEDGE
 
 
-def targets_for(config: Any, *, every_file: bool = False) -> list[Target]:
+def targets_for(config: Any, *, every_file: bool = False, views: set[str] | None = None) -> list[Target]:
     """The files to validate for ``config`` (in the order RecBole reads them).
 
     Args:
         config: a RecBole ``Config``.
         every_file: validate every atomic file present (the benchmark, which copies them all
             and runs several models), not only those this model reads.
+        views: the feature views to check for (default: those the config's model uses).
     """
     folder, name = Path(str(_get(config, "data_path"))), str(_get(config, "dataset"))
     user, item = _fields(config, "USER_ID_FIELD"), _fields(config, "ITEM_ID_FIELD")
@@ -93,7 +94,7 @@ def targets_for(config: Any, *, every_file: bool = False) -> list[Target]:
     for path in inter_files:
         targets.append(Target("inter", path, required_inter, inter_cols, ids=(*user, *item)))
 
-    views = feature_views(config)
+    views = feature_views(config) if views is None else views
     for kind, id_field, view in (("user", user, "user_text"), ("item", item, "text")):
         loaded = _loaded(config, kind)
         needed_by_view = view in views
