@@ -189,6 +189,9 @@ CASES: tuple[Case, ...] = (
          settings=("--load_col={'inter': ['user_id', 'item_id', 'rating']}",)),
     Case("inter_single_user", _single_user(), "inter", reads=("run", "bench")),
     Case("inter_too_small_to_split", _single_user(2), "inter", reads=("run", "bench")),
+    Case("inter_time_order_without_timestamp", _map("inter", lambda l: l.rsplit("\t", 1)[0], header=True), "inter",
+         settings=("--eval_args={'split': {'RS': [0.8, 0.1, 0.1]}, 'order': 'TO', 'group_by': 'user', 'mode': 'full'}",),
+         reads=("run", "bench")),
     Case("inter_id_with_space", _set("inter", 7, "1 \t7\t4.0\t880000001.0"), None, warns="leading/trailing spaces"),
     # --- .item
     Case("item_latin1_titles", _latin1_titles, "item", reads=("run", "text", "bench")),

@@ -6,6 +6,7 @@ Checks run column by column over the parsed file (cheap next to RecBole's own pa
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from recbole_kgllm.errors import DataFileError
@@ -33,7 +34,7 @@ class FileFacts:
     header: Header
     rows: int = 0
     values: dict[str, list[str]] = field(default_factory=dict)
-    lines: list[int] = field(default_factory=list)
+    lines: Sequence[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -45,8 +46,8 @@ def _check_required(target: Target, header: Header) -> None:
     if target.kind in ("kg", "link"):
         fix = (f"name the columns {', '.join(f'{f}:token' for f in target.required)} (or set the matching "
                f"*_FIELD settings), as {target.why} needs them")
-    elif target.loaded is not None and any(f in target.loaded for f in missing):
-        fix = f"add the column, or remove it from load_col (load_col asks for {', '.join(target.loaded)})"
+    elif target.kind == "inter" and missing[0] not in target.ids:
+        fix = "add the column (eval_args order 'TO' sorts interactions by it), or set TIME_FIELD to your time column"
     else:
         fix = f"add the column, or set USER_ID_FIELD / ITEM_ID_FIELD to the names your file uses ({found})"
     raise DataFileError(target.path, f"header has no field '{missing[0]}' (fields: {found})", fix, line=1)
@@ -91,10 +92,9 @@ def _first_bad_float(values: list[str], kind: str) -> tuple[int, str] | None:
     return None
 
 
-def _check_columns(target: Target, header: Header, numbers: list[int], rows: list[list[str]], facts: FileFacts) -> None:
+def _check_columns(target: Target, header: Header, numbers: Sequence[int], columns: list[list[str]], facts: FileFacts) -> None:
     """Empty ids and non-numeric floats (one error naming the line); ids are kept for the cross-file checks."""
-    for index, (name, ftype) in enumerate(zip(header.names, header.types)):
-        column = [cells[index] for cells in rows]
+    for name, ftype, column in zip(header.names, header.types, columns):
         if name in target.ids:
             distinct = set(column)
             empty = next((v for v in distinct if not v.strip()), None)
@@ -116,18 +116,19 @@ def check_file(target: Target, *, encoding: str, sep: str) -> FileFacts:
     table = read_table(target.path, encoding, sep)
     header = table.header
     _check_required(target, header)
-    facts = FileFacts(target, header, values={name: [] for name in target.ids}, lines=table.numbers, rows=len(table.rows))
+    facts = FileFacts(target, header, values={name: [] for name in target.ids}, lines=table.numbers, rows=len(table.numbers))
+    skipped = [f for f in target.loaded or () if f not in header.names]
+    if skipped:
+        facts.notes.append(f"load_col asks for {', '.join(skipped)}, which the file lacks (RecBole loads the other columns)")
     if table.longest >= CSV_DEFAULT_LIMIT:
         raise_field_limit(table.longest)
         facts.notes.append(
             f"a line of {table.longest:,} characters (over the {CSV_DEFAULT_LIMIT:,} pandas' reader accepts by default); "
             "the reader's limit was raised, and text encoders truncate long texts to text_max_length tokens"
         )
-    expected, header_cells = len(header.names), header.text.split(sep)
-    bad = next((k for k, cells in enumerate(table.rows) if len(cells) != expected or cells == header_cells), None)
-    if bad is not None:
-        raise DataFileError(target.path, *_row_problem(header, table.rows[bad], sep), line=table.numbers[bad])
-    _check_columns(target, header, table.numbers, table.rows, facts)
+    if table.bad is not None:
+        raise DataFileError(target.path, *_row_problem(header, table.bad[1], sep), line=table.bad[0])
+    _check_columns(target, header, table.numbers, table.columns, facts)
     return facts
 
 

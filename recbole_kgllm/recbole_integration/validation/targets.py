@@ -88,7 +88,9 @@ def targets_for(config: Any, *, every_file: bool = False, views: set[str] | None
     targets: list[Target] = []
     inter_loaded = _loaded(config, "inter")
     inter_cols = None if inter_loaded in (None, False) else inter_loaded
-    required_inter = tuple(dict.fromkeys([*user, *item, *(inter_cols or ())]))
+    eval_args = _get(config, "eval_args")
+    by_time = isinstance(eval_args, dict) and eval_args.get("order") == "TO"
+    required_inter = tuple(dict.fromkeys([*user, *item, *(_fields(config, "TIME_FIELD") if by_time else ())]))
     benchmark = _get(config, "benchmark_filename")
     inter_files = [folder / f"{name}.{b}.inter" for b in benchmark] if benchmark else [folder / f"{name}.inter"]
     for path in inter_files:
