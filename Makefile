@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 DEMO_ARGS ?=
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test unit clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests plugins -q -rs
+
+# The fast tier while you work: every test but the real RecBole/PyKEEN/MiniLM runs.
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests plugins -q -rs -m "not integration"
 
 clean:
 	rm -rf $(VENV) log log_tensorboard saved

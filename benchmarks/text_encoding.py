@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import AutoModel, AutoTokenizer
 
     from recbole_kgllm.recbole_integration.config import build_config, parse_overrides
-    from recbole_kgllm.text.pipeline import build_texts, make_encoder
-    from recbole_kgllm.text.settings import TextFeatureSettings
-    from recbole_kgllm.text.template import TextTemplate
+    from recbole_kgllm.features.text.pipeline import build_texts, make_encoder
+    from recbole_kgllm.features.text.settings import TextFeatureSettings
+    from recbole_kgllm.features.text.template import TextTemplate
 
     config = build_config("BPR", args.dataset, args.config_files, parse_overrides(rest))
     settings = TextFeatureSettings.from_config(config)

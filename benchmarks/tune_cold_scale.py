@@ -2,7 +2,7 @@
 
 The benchmark's cold-start slice holds out a share of items and tests on them, so its test
 numbers cannot choose a setting. This script rebuilds, for each seed, the benchmark's outer
-cold-start split (:func:`recbole_kgllm.bench.cold_start.cold_split`, same share and seed),
+cold-start split (:func:`recbole_kgllm.bench.cold_split.cold_split`, same share and seed),
 **drops its test part**, and writes the remaining train + valid interactions as a new dataset.
 On that dataset ``recbole-kgllm bench --cold_share`` draws an inner cold split (other items held
 out, other users' interactions held back) and runs each candidate ``cold_scale``. The inner
@@ -31,7 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recbole_kgllm.bench.cold_start import cold_split
+from recbole_kgllm.bench.cold_split import cold_split
 from recbole_kgllm.bench.data_prep import AtomicFields, copy_dataset_for_items
 
 #: Name of the nested (validation-only) dataset written per seed.

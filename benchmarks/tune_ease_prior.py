@@ -1,8 +1,8 @@
 """Grid search of KGLLMRec's EASE-backbone prior on the validation split (RecBole's protocol).
 
-For each seed, RecBole builds the dataset and split once; every grid point fits the closed form
-and is scored by RecBole's evaluator on the validation split (selection) and the test split
-(reported only, never used to choose). Prints a markdown table; the chosen defaults and this
+For each seed, the run pipeline builds the dataset, split and features once; every grid point
+fits the closed form and is scored by RecBole's evaluator on the validation split (selection)
+and the test split (reported only, never used to choose). Prints a markdown table; the chosen defaults and this
 table go into docs/tuning.md.
 
 Usage: python benchmarks/tune_ease_prior.py --dataset ml-100k --seeds 2020 [--key=value ...]
@@ -13,14 +13,11 @@ import argparse
 import itertools
 import sys
 
-from recbole.data import create_dataset, data_preparation
-from recbole.trainer import Trainer
-from recbole.utils import init_seed
 from tqdm import tqdm
 
-from recbole_kgllm.recbole_integration.config import build_config, parse_overrides
-from recbole_kgllm.recbole_integration.session import prepare_recbole
-from recbole_kgllm.model.kgllmrec import KGLLMRec
+from recbole_kgllm.recbole_integration import pipeline
+from recbole_kgllm.recbole_integration.config import parse_overrides
+from recbole_kgllm.recbole_integration.model_lookup import resolve_model
 
 GRID = {
     "reg_weight": [250.0, 500.0],
@@ -46,19 +43,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seeds", default="2020")
     args, rest = parser.parse_known_args(argv)
     overrides = parse_overrides(rest)
-    prepare_recbole()
+    both = {"text": 1.0, "kg": 1.0}  # every view the grid uses is computed once per seed
     print("| seed | reg_weight | prior text | prior kg | topk | valid ndcg@10 | valid mrr@10 | test ndcg@10 | test recall@10 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for seed in [int(s) for s in args.seeds.split(",")]:
-        config = build_config("KGLLMRec", args.dataset, config_dict={**overrides, "seed": seed, "backbone": "ease"})
-        init_seed(config["seed"], config["reproducibility"])
-        train, valid, test = data_preparation(config, create_dataset(config))
+        settings = {**overrides, "seed": seed, "backbone": "ease", "backbone_kwargs": {"prior_weights": both}}
+        config = pipeline.start("KGLLMRec", args.dataset, config_dict=settings, log=False)
+        data = pipeline.load_data(config)
+        features = pipeline.feature_stage(config, resolve_model("KGLLMRec"), data.train_dataset)
         for point in tqdm(grid(), desc=f"seed {seed}"):
-            config.final_config_dict["backbone_kwargs"] = point
-            model = KGLLMRec(config, train._dataset).to(config["device"])
-            trainer = Trainer(config, model)
-            v = trainer.evaluate(valid, load_best_model=False, show_progress=False)
-            t = trainer.evaluate(test, load_best_model=False, show_progress=False)
+            config["backbone_kwargs"] = point
+            trainer = pipeline.build_trainer(config, pipeline.build_model(config, data.train_dataset, features=features))
+            v = pipeline.evaluate(trainer, data.valid, load_best=False)
+            t = pipeline.evaluate(trainer, data.test, load_best=False)
             p = point["prior_weights"]
             print(
                 f"| {seed} | {point['reg_weight']:g} | {p['text']:g} | {p['kg']:g} | {point['prior_topk']} | "

@@ -50,8 +50,16 @@ def kgllm_register_distillers(register: Register) -> None:
 
 @hookspec
 def kgllm_register_text_encoders(register: Register) -> None:
-    """Register text encoders (subclasses of :class:`recbole_kgllm.text.encoder.TextEncoder`),
+    """Register text encoders (subclasses of :class:`recbole_kgllm.features.text.encoder.TextEncoder`),
     selectable as ``text_encoder_type: <name>``."""
+
+
+@hookspec
+def kgllm_register_backbones(register: Register) -> None:
+    """Register KGLLMRec backbones (subclasses of
+    :class:`recbole_kgllm.model.backbones.base.Backbone`; for a gradient-trained one, subclass
+    :class:`recbole_kgllm.model.backbones.fused.FusedBackbone` and implement ``propagate``),
+    selectable as ``backbone: <name>``."""
 
 
 #: Hook name -> registry family, the single source of truth for families.
@@ -60,6 +68,7 @@ FAMILIES: dict[str, str] = {
     "kgllm_register_fusions": "fusion",
     "kgllm_register_distillers": "distiller",
     "kgllm_register_text_encoders": "text_encoder",
+    "kgllm_register_backbones": "backbone",
 }
 
 __all__ = ["FAMILIES", "Register", "hookspec"]

@@ -27,6 +27,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "kgllm.fusions": "recbole_kgllm.default_plugins.fusions",
     "kgllm.distillers": "recbole_kgllm.default_plugins.distillers",
     "kgllm.text_encoders": "recbole_kgllm.default_plugins.text_encoders",
+    "kgllm.backbones": "recbole_kgllm.default_plugins.backbones",
 }
 
 _pm: pluggy.PluginManager | None = None

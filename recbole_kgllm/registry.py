@@ -151,7 +151,7 @@ def get_registries() -> dict[str, Registry]:
 
 
 def get_registry(family: str) -> Registry:
-    """The registry of one family: ``model``, ``fusion``, ``distiller`` or ``text_encoder``."""
+    """The registry of one family: ``model``, ``fusion``, ``distiller``, ``text_encoder`` or ``backbone``."""
     registries = get_registries()
     if family not in registries:
         raise UnknownComponentError("component family", family, registries)

@@ -46,7 +46,7 @@ def is_strategy_ablation(name: str) -> bool:
 
 def ablation_specs(
     base: RunSpec, *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
-    closed_form_backbones: Iterable[str] = (), kind: str = "all",
+    unfused_backbones: Iterable[str] = (), kind: str = "all",
 ) -> list[RunSpec]:
     """The ablation variants of ``base`` (``base`` itself included, named ``+KG+text``).
 
@@ -57,7 +57,7 @@ def ablation_specs(
         current: the base's effective ``fusion``, ``distiller`` and ``backbone`` (its variant
             settings, else the global settings, else the model defaults); the current fusion and
             distiller get no variant of their own.
-        closed_form_backbones: backbone names without fusion or distillation (``ease``).
+        unfused_backbones: backbone names that do not read ``fusion``/``distiller`` (``ease``).
         kind: one of :data:`ABLATION_KINDS`.
     """
     if kind not in ABLATION_KINDS:
@@ -70,7 +70,7 @@ def ablation_specs(
     if kind == "modalities":
         return specs
     on: dict[str, str] = {}
-    if current.get("backbone") in set(closed_form_backbones):
+    if current.get("backbone") in set(unfused_backbones):
         on = {"backbone": STRATEGY_BACKBONE}
         specs.append(base.with_overrides(on, ablation=STRATEGY_REFERENCE))
     specs += [
@@ -88,11 +88,11 @@ def ablation_specs(
 
 def expand_ablations(
     specs: Sequence[RunSpec], *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
-    closed_form_backbones: Iterable[str] = (), kind: str = "all",
+    unfused_backbones: Iterable[str] = (), kind: str = "all",
 ) -> list[RunSpec]:
     """``specs`` with every :data:`ABLATED_MODEL` spec replaced by its ablations (a plain one
     is added first when the list has none); labels stay unique, first occurrence wins."""
-    fusions, distillers, closed = list(fusions), list(distillers), list(closed_form_backbones)
+    fusions, distillers, unfused = list(fusions), list(distillers), list(unfused_backbones)
     bases = [s for s in specs if s.model == ABLATED_MODEL] or [RunSpec(ABLATED_MODEL)]
     out: dict[str, RunSpec] = {}
     for spec in specs:
@@ -101,7 +101,7 @@ def expand_ablations(
     for base in bases:
         base_current = dict(current, **{k: v for k, v in base.overrides if k in ("fusion", "distiller", "backbone")})
         for spec in ablation_specs(
-            base, fusions=fusions, distillers=distillers, current=base_current, closed_form_backbones=closed, kind=kind
+            base, fusions=fusions, distillers=distillers, current=base_current, unfused_backbones=unfused, kind=kind
         ):
             out.setdefault(spec.label, spec)
     return list(out.values())

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from recbole_kgllm.bench.atomic_io import AtomicTable, copy_file, read_atomic
+from recbole_kgllm.datasets.atomic import AtomicTable, copy_file, read_atomic_table
 from recbole_kgllm.errors import DatasetNotFoundError
 
 #: Atomic-file suffixes a derived dataset copies from its source.
@@ -61,7 +61,7 @@ class AtomicFields:
 
     def read(self, folder: Path, name: str, suffix: str) -> AtomicTable:
         """``folder/name.suffix`` as an :class:`AtomicTable`."""
-        return read_atomic(folder / f"{name}.{suffix}", self.sep, self.encoding)
+        return read_atomic_table(folder / f"{name}.{suffix}", self.sep, self.encoding)
 
 
 @dataclass(frozen=True)

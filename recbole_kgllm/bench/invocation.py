@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from recbole_kgllm.bench.ablations import NEEDS_CHECKPOINT, expand_ablations
-from recbole_kgllm.bench.cold_start import split_ratios
+from recbole_kgllm.bench.cold_split import split_ratios
 from recbole_kgllm.bench.data_prep import AtomicFields
 from recbole_kgllm.bench.plan import DataBuilder, DataVariant, Run, data_base, settings_hash
 from recbole_kgllm.bench.results import ResultsFile
@@ -94,20 +94,16 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     metrics, beyond = _metric_list(args.metrics), _metric_list(args.beyond)
     config_files = [str(Path(f).resolve()) for f in (args.config_files or "").split()]
 
-    from recbole.utils import ModelType
-
-    from recbole_kgllm.bench.ranking_pass import split_posthoc
     from recbole_kgllm.recbole_integration.config import build_config
-    from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+    from recbole_kgllm.recbole_integration.model_lookup import is_knowledge_model, resolve_model
     from recbole_kgllm.recbole_integration.preflight import preflight
+    from recbole_kgllm.recbole_integration.ranking import split_posthoc
     from recbole_kgllm.recbole_integration.session import prepare_recbole
     from recbole_kgllm.registry import get_registry
 
     prepare_recbole()
     if args.ablations:
         from recbole_kgllm.model.params import KGLLMRecParams
-
-        from recbole_kgllm.model.backbones import BACKBONES
 
         defaults = KGLLMRecParams()
         current = {
@@ -116,7 +112,8 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
         specs = expand_ablations(
             specs, fusions=get_registry("fusion").names(),
             distillers=[d for d in get_registry("distiller").names() if d not in NEEDS_CHECKPOINT], current=current,
-            closed_form_backbones=[b for b in BACKBONES.names() if BACKBONES.get(b).closed_form], kind=args.ablations,
+            unfused_backbones=[e.name for e in get_registry("backbone") if "fusion" not in e.obj.reads],
+            kind=args.ablations,
         )
     classes = {spec.model: resolve_model(spec.model) for spec in specs}
     ours = set(get_registry("model").names())
@@ -135,7 +132,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     if "show_progress" not in settings:
         harness["show_progress"] = False
 
-    knowledge = {name: getattr(cls, "type", None) == ModelType.KNOWLEDGE for name, cls in classes.items()}
+    knowledge = {name: is_knowledge_model(cls) for name, cls in classes.items()}
     tables = ["main"] + (["cold"] if args.cold_share > 0 else [])
     runs = []
     for seed in seeds:

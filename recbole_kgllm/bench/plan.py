@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from recbole_kgllm.bench.cold_start import write_cold_dataset
+from recbole_kgllm.bench.cold_split import write_cold_dataset
 from recbole_kgllm.bench.data_prep import (
     AtomicFields,
     build_once,

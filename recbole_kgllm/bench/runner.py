@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.bench.cold_start import SPLIT_NAMES, read_cold_items
+from recbole_kgllm.bench.cold_split import SPLIT_NAMES, read_cold_items
 from recbole_kgllm.bench.plan import DataBuilder, Run
 from recbole_kgllm.bench.results import STATUS_FAILED, STATUS_OK, STATUS_TIMEOUT
 from recbole_kgllm.bench.worker import REQUEST_FILE, RESULT_FILE

@@ -1,17 +1,16 @@
 """One benchmark run, in its own process: ``python -m recbole_kgllm.bench.worker REQUEST.json``.
 
-The run follows our quick start (:mod:`recbole_kgllm.recbole_integration.quick_start`): config,
-dataset, split, model, RecBole's trainer, ``fit`` with ``saved=True`` and a test of the best
-validation checkpoint. Around it, it measures what the harness reports and writes
-``result.json`` (and ``config.json``, the full effective config) into the run folder:
+The run is the run pipeline's (:func:`recbole_kgllm.recbole_integration.pipeline.run_pipeline`:
+config, dataset, split, features, model, trainer, ``fit`` with ``saved=True`` and a test of the
+best validation checkpoint). Its callbacks record what the harness reports, written to
+``result.json`` (and ``config.json``, the full effective config) in the run folder:
 
-* ``best_epoch``: the epoch of the best validation score, from the trainer's own state (last
-  evaluated epoch minus ``cur_step * eval_step``, RecBole's own formula);
-* ``epochs``: epochs trained (``len(trainer.train_loss_dict)``); ``seconds_per_epoch`` is the
-  time of ``fit`` (training and validation) divided by it;
-* ``eval_seconds``: the test evaluation; ``feature_seconds``: computing or loading our models'
-  KG/text features before the model is built (so that the model's initialisation draws the same
-  random numbers whether the features were cached or not); ``setup_seconds``: building the model;
+* ``best_epoch``, ``epochs``, ``seconds_per_epoch`` (``fit`` time over epochs): from the
+  pipeline's :class:`~recbole_kgllm.recbole_integration.callbacks.FitSummary`;
+* ``data_seconds``: loading and splitting; ``feature_seconds``: computing or loading exactly the
+  KG/text views the model declared (0 for RecBole models; a view the model does not read is
+  never computed); ``setup_seconds``: building the model (a closed form fits here);
+  ``eval_seconds``: the test evaluation;
 * ``peak_rss_mb``: this process's maximum resident memory; ``peak_gpu_mb``:
   ``torch.cuda.max_memory_allocated`` on CUDA;
 * a time cap: after each validation, a run whose ``fit`` has lasted longer than ``time_cap``
@@ -25,11 +24,9 @@ starts the worker in the run folder.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import resource
 import sys
 import time
 import traceback
@@ -37,32 +34,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from recbole_kgllm.recbole_integration.callbacks import FitSummary, RunCallback, TimeCap, peak_rss_mb
+from recbole_kgllm.recbole_integration.dataset_facts import dataset_sizes, split_fingerprint
+from recbole_kgllm.recbole_integration.pipeline import config_snapshot
+
 RESULT_FILE, CONFIG_FILE, REQUEST_FILE = "result.json", "config.json", "request.json"
-
-
-class TimeCapReached(Exception):
-    """Raised from the epoch callback to stop ``fit`` at the time cap."""
-
-
-class EpochMonitor:
-    """``fit``'s ``callback_fn``: records each validation and enforces the time cap."""
-
-    def __init__(self, time_cap: float | None) -> None:
-        self.time_cap = time_cap
-        self.start = time.perf_counter()
-        self.evaluated: list[tuple[int, float, float]] = []  # (epoch, valid score, seconds since start)
-
-    def __call__(self, epoch_idx: int, valid_score: float) -> None:
-        elapsed = time.perf_counter() - self.start
-        self.evaluated.append((int(epoch_idx), float(valid_score), elapsed))
-        if self.time_cap is not None and elapsed > self.time_cap:
-            raise TimeCapReached(f"stopped after epoch {epoch_idx}: fit ran {elapsed:.0f}s > time cap {self.time_cap:.0f}s")
-
-    def best_epoch(self, trainer: Any, epochs_run: int) -> int:
-        """The epoch whose checkpoint is the best one (RecBole's own formula)."""
-        if not self.evaluated:
-            return epochs_run - 1
-        return self.evaluated[-1][0] - int(trainer.cur_step) * int(trainer.eval_step)
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -71,40 +47,36 @@ def _write_json(path: Path, payload: Any) -> None:
     os.replace(tmp, path)
 
 
-def peak_rss_mb() -> float:
-    """This process's maximum resident set size in MiB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+class RunFacts(RunCallback):
+    """Collects the facts of one run (see the module doc) from the pipeline's callbacks."""
 
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.facts: dict[str, Any] = {}
 
-def split_fingerprint(datasets: Sequence[Any]) -> str:
-    """sha256 over the sorted (user token, item token) pairs of each split part: equal for two
-    runs exactly when they trained, validated and tested on the same interactions."""
-    digest = hashlib.sha256()
-    for part in datasets:
-        uid, iid = part.uid_field, part.iid_field
-        users = part.id2token(uid, part.inter_feat[uid].numpy())
-        items = part.id2token(iid, part.inter_feat[iid].numpy())
-        digest.update("\n".join(sorted(f"{u}\t{i}" for u, i in zip(users, items))).encode())
-        digest.update(b"\x00")
-    return digest.hexdigest()[:16]
+    def on_config(self, config: Any) -> None:
+        _write_json(self.run_dir / CONFIG_FILE, config_snapshot(config))
+        self.facts["device"] = str(config["device"])
 
+    def on_data(self, data: Any, seconds: float) -> None:
+        self.facts.update(dataset_sizes(data.dataset, data.parts))
+        self.facts.update(split_sha=split_fingerprint(data.parts), data_seconds=seconds)
 
-def warm_features(model_name: str, config: Any) -> None:
-    """Compute (or load) the KG/text features our registered models will read, before the
-    model is built: RecBole models are left alone."""
-    from recbole_kgllm.registry import get_registry
+    def on_features(self, features: Any, seconds: float) -> None:
+        self.facts["feature_seconds"] = seconds
 
-    if model_name not in get_registry("model"):
-        return
-    from recbole_kgllm.features import api
+    def on_model(self, model: Any, seconds: float) -> None:
+        self.facts["setup_seconds"] = seconds
+        self.facts["n_params"] = sum(p.numel() for p in model.parameters())
 
-    if config["use_kg"]:
-        api.kg_embedding_result(config)
-    if config["use_text"]:
-        api.text_result(config, "item")
-    if config["use_user_text"]:
-        api.text_result(config, "user")
+    def on_fit(self, summary: FitSummary) -> None:
+        self.facts.update(
+            time_capped=summary.stopped_by is not None, fit_seconds=summary.seconds, epochs=summary.epochs,
+            seconds_per_epoch=summary.seconds_per_epoch, best_epoch=summary.best_epoch,
+        )
+
+    def on_test(self, result: dict[str, float], seconds: float) -> None:
+        self.facts["eval_seconds"] = seconds
 
 
 def _metrics(result: Any, prefix: str = "") -> dict[str, float]:
@@ -114,81 +86,30 @@ def _metrics(result: Any, prefix: str = "") -> dict[str, float]:
 def execute(request: dict[str, Any]) -> dict[str, Any]:
     """Run one request (see the module doc); returns the result payload."""
     import torch
-    from recbole.data import create_dataset, data_preparation
-    from recbole.utils import init_logger, init_seed
 
     from recbole_kgllm.bench.ranking_pass import ranking_pass
-    from recbole_kgllm.recbole_integration.config import build_config
-    from recbole_kgllm.recbole_integration.model_lookup import resolve_model
-    from recbole_kgllm.recbole_integration.preflight import preflight
-    from recbole_kgllm.recbole_integration.quick_start import trainer_class
-    from recbole_kgllm.recbole_integration.session import prepare_recbole
+    from recbole_kgllm.recbole_integration.pipeline import run_pipeline
 
-    run_dir = Path(request["run_dir"])
-    model_name = request["model"]
-    prepare_recbole()
-    config = build_config(model_name, request["dataset"], request.get("config_files") or None, request["config_dict"])
-    report = preflight(config)
-    init_seed(config["seed"], config["reproducibility"])
-    init_logger(config)
-    logger = logging.getLogger()
-    report.log(logger)
-    _write_json(run_dir / CONFIG_FILE, dict(config.final_config_dict))
-
+    facts = RunFacts(Path(request["run_dir"]))
+    result = run_pipeline(
+        request["model"], request["dataset"], request.get("config_files") or None, request["config_dict"],
+        saved=True, callbacks=[facts, TimeCap(request.get("time_cap"))],
+    )
+    logging.getLogger().info(f"test result: {dict(result.test_result)}")
+    metrics = {**_metrics(result.test_result), **_metrics(result.best_valid_result, "valid_")}
     clock = time.perf_counter()
-    dataset = create_dataset(config)
-    logger.info(dataset)
-    train_data, valid_data, test_data = data_preparation(config, dataset)
-    parts = [train_data._dataset, valid_data._dataset, test_data._dataset]
-    facts: dict[str, Any] = {
-        "n_users": dataset.user_num - 1, "n_items": dataset.item_num - 1,
-        "n_train": len(parts[0].inter_feat), "n_valid": len(parts[1].inter_feat), "n_test": len(parts[2].inter_feat),
-        "split_sha": split_fingerprint(parts), "data_seconds": time.perf_counter() - clock,
-        "device": str(config["device"]),
-    }
-
-    clock = time.perf_counter()
-    warm_features(model_name, config)
-    facts["feature_seconds"] = time.perf_counter() - clock
-
-    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
-    model_class = resolve_model(model_name)
-    clock = time.perf_counter()
-    model = model_class(config, train_data._dataset).to(config["device"])
-    facts["setup_seconds"] = time.perf_counter() - clock
-    facts["n_params"] = sum(p.numel() for p in model.parameters())
-    logger.info(model)
-
-    trainer = trainer_class(model_class, config)(config, model)
-    monitor = EpochMonitor(request.get("time_cap"))
-    facts["time_capped"] = False
-    try:
-        trainer.fit(train_data, valid_data, saved=True, show_progress=config["show_progress"], callback_fn=monitor)
-    except TimeCapReached as stop:
-        facts["time_capped"] = True
-        logger.info(str(stop))
-    facts["fit_seconds"] = time.perf_counter() - monitor.start
-    facts["epochs"] = len(trainer.train_loss_dict)
-    facts["seconds_per_epoch"] = facts["fit_seconds"] / max(facts["epochs"], 1)
-    facts["best_epoch"] = monitor.best_epoch(trainer, facts["epochs"])
-
-    clock = time.perf_counter()
-    test_result = trainer.evaluate(test_data, load_best_model=True, show_progress=config["show_progress"])
-    facts["eval_seconds"] = time.perf_counter() - clock
-    logger.info(f"test result: {dict(test_result)}")
-    metrics = {**_metrics(test_result), **_metrics(trainer.best_valid_result, "valid_")}
-    clock = time.perf_counter()
+    data, config = result.data, result.config
+    assert data is not None
     metrics.update(
         ranking_pass(
-            model, test_data, train_data._dataset, config, posthoc=request.get("posthoc_metrics", ()),
+            result.model, data.test, data.train_dataset, config, posthoc=request.get("posthoc_metrics", ()),
             cold_items=request.get("cold_items"), slice_ks=request.get("slice_ks", [20]),
         )
     )
-    facts["posthoc_seconds"] = time.perf_counter() - clock
-    facts["peak_rss_mb"] = peak_rss_mb()
+    out = dict(facts.facts, posthoc_seconds=time.perf_counter() - clock, peak_rss_mb=peak_rss_mb())
     device = torch.device(config["device"])
-    facts["peak_gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-    return {"status": "ok", "error": "", "metrics": metrics, "facts": facts, "checkpoint": trainer.saved_model_file}
+    out["peak_gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+    return {"status": "ok", "error": "", "metrics": metrics, "facts": out, "checkpoint": result.checkpoint}
 
 
 def _one_line(error: BaseException) -> str:

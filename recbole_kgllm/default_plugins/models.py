@@ -9,24 +9,14 @@ from recbole_kgllm.hookspecs import Register
 PROPERTIES = Path(__file__).resolve().parent.parent / "properties" / "model"
 
 
-def _recbole_properties() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("recbole")
-    assert spec is not None and spec.origin is not None
-    return Path(spec.origin).parent / "properties" / "model"
-
-
-#: RecBole's own model YAML folder (KGLLMSeqRec starts from SASRec's defaults).
-RECBOLE_PROPERTIES = _recbole_properties()
-
-
 @hookimpl
 def kgllm_register_models(register: Register) -> None:
-    """Register the built-in models (imported here, when the registries are first built)."""
+    """Register the built-in models (imported here, when the registries are first built);
+    KGLLMSeqRec starts from RecBole's own SASRec defaults."""
     from recbole_kgllm.model.kgllmrec import KGLLMRec
     from recbole_kgllm.model.kgllmseqrec import KGLLMSeqRec
+    from recbole_kgllm.recbole_integration.config import recbole_model_defaults
 
     features = PROPERTIES / "features.yaml"
     register(KGLLMRec, defaults=[features, PROPERTIES / "KGLLMRec.yaml"])
-    register(KGLLMSeqRec, defaults=[RECBOLE_PROPERTIES / "SASRec.yaml", features, PROPERTIES / "KGLLMSeqRec.yaml"])
+    register(KGLLMSeqRec, defaults=[recbole_model_defaults("SASRec"), features, PROPERTIES / "KGLLMSeqRec.yaml"])

@@ -8,6 +8,6 @@ from recbole_kgllm.hookspecs import Register
 @hookimpl
 def kgllm_register_text_encoders(register: Register) -> None:
     """Register the built-in text encoders."""
-    from recbole_kgllm.text.hf import HFTextEncoder
+    from recbole_kgllm.features.text.hf import HFTextEncoder
 
     register(HFTextEncoder)

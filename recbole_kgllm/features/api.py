@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from recbole_kgllm.kg.triples import TokenTriples
+    from recbole_kgllm.features.kg.triples import TokenTriples
     from recbole_kgllm.store import FeatureTable, StoreResult
 
 
 def kg_embedding_result(config: Any) -> StoreResult:
     """The KG embedding entry (tables ``entity``, ``relation``, ``item``) with its status and timing."""
-    from recbole_kgllm.kg.pipeline import kg_embedding_result as _result
+    from recbole_kgllm.features.kg.pipeline import kg_embedding_result as _result
 
     return _result(config)
 
@@ -41,7 +41,7 @@ def relation_kg_table(config: Any) -> FeatureTable:
 def kg_triples(config: Any) -> TokenTriples:
     """The dataset's KG in external tokens, as RecBole loads it (its KG filters apply), plus the
     item -> entity map; no KG training is needed for it."""
-    from recbole_kgllm.kg.pipeline import kg_source_result, triples_from_entry
+    from recbole_kgllm.features.kg.pipeline import kg_source_result, triples_from_entry
 
     return triples_from_entry(kg_source_result(config).entry)
 
@@ -49,7 +49,7 @@ def kg_triples(config: Any) -> TokenTriples:
 def text_result(config: Any, kind: str = "item") -> StoreResult | None:
     """The ``item_text`` / ``user_text`` entry with its status and timing (``None`` for users
     when ``user_text_template`` is not set)."""
-    from recbole_kgllm.text.pipeline import text_result as _result
+    from recbole_kgllm.features.text.pipeline import text_result as _result
 
     return _result(config, kind)  # type: ignore[arg-type]
 

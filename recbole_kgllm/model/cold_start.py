@@ -16,9 +16,7 @@ only as far as they are likely new (see ``EaseBackbone``'s ``cold_new_share``).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -41,30 +39,6 @@ class ContentHead(nn.Module):
             return content.new_zeros(())
         pred = self.forward(content[has_content])
         return torch.nn.functional.mse_loss(pred, target[has_content].detach(), reduction="sum") / max(1, pred.shape[0])
-
-
-def interaction_counts(dataset: object, n_items: int) -> Tensor:
-    """Training interactions per item, ``[n_items]`` (long)."""
-    matrix = dataset.inter_matrix(form="csr")  # type: ignore[attr-defined]
-    counts = torch.from_numpy(matrix.getnnz(axis=0).astype("int64"))
-    return counts if counts.shape[0] == n_items else torch.nn.functional.pad(counts, (0, n_items - counts.shape[0]))
-
-
-def split_train_share(config: Any) -> float | None:
-    """The share of each user's interactions that RecBole's split puts into training.
-
-    It is the first ratio of a ratio split (``eval_args: {split: {RS: [0.8, 0.1, 0.1]}}`` gives
-    0.8); ``None`` for leave-one-out or other splits, and for a missing config. With pre-split
-    files (``benchmark_filename``) RecBole ignores ``eval_args.split``; the ratio is then read
-    as the description of those files (the benchmark's cold-start slice writes its files with
-    exactly that ratio), so a user with other files should set it to match them.
-    """
-    eval_args = config["eval_args"] if config is not None else None
-    split = eval_args.get("split") if isinstance(eval_args, Mapping) else None
-    ratios = split.get("RS") if isinstance(split, Mapping) else None
-    if not ratios or float(sum(ratios)) <= 0:
-        return None
-    return float(ratios[0]) / float(sum(ratios))
 
 
 @dataclass(frozen=True)
@@ -95,7 +69,7 @@ def new_item_share(counts: np.ndarray, *, train_share: float) -> NewItemShare:
 
     Args:
         counts: training interactions per item (only the items that can be calibrated).
-        train_share: ``p`` in ``(0, 1]``, see :func:`split_train_share`.
+        train_share: ``p`` in ``(0, 1]``, see :attr:`recbole_kgllm.model.inputs.TrainingData.train_share`.
     """
     if not 0.0 < train_share <= 1.0:
         raise ValueError(f"train_share must be in (0, 1], got {train_share}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from recbole_kgllm.model.views import ModalityViews
+from recbole_kgllm.model.modality_views import ModalityViews
 
 
 class FusedEmbedding(nn.Module):

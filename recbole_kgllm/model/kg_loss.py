@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from recbole_kgllm.model.inputs import ItemKG
+
 
 class TranslationalKGLoss(nn.Module):
     """Margin ranking loss ``[m + ||h + r - t|| - ||h + r - t'||]_+`` with corrupted tails.
@@ -31,31 +33,21 @@ class TranslationalKGLoss(nn.Module):
 
 
 class ItemKGTriples(nn.Module):
-    """The dataset's triples whose head is an item, in model indices, plus frozen entity
-    embeddings, for :class:`TranslationalKGLoss` on the in-model KG view.
+    """The dataset's item-headed triples (model indices) with frozen entity embeddings, for
+    :class:`TranslationalKGLoss` on the in-model KG view.
 
     Args:
-        item_tokens: RecBole's item tokens (internal order).
-        triples: :class:`recbole_kgllm.kg.triples.TokenTriples` of the dataset.
-        entity_values: ``[E', f]`` frozen entity embeddings; ``entity_row`` maps an entity
-            token to its row.
+        kg: the triples and entity table the run pipeline built (:class:`ItemKG`).
         dim: model dimension.
     """
 
-    def __init__(self, *, item_tokens: list[str], triples: object, entity_values: Tensor, entity_row: dict[str, int], dim: int) -> None:
+    def __init__(self, *, kg: ItemKG, dim: int) -> None:
         super().__init__()
-        entity_to_item = {e: i for i, t in enumerate(item_tokens) for e in [triples.item_to_entity.get(t)] if e}  # type: ignore[attr-defined]
-        heads, relations, tails = [], [], []
-        for h, r, t in zip(triples.head, triples.triples[:, 1].tolist(), triples.tail):  # type: ignore[attr-defined]
-            if h in entity_to_item and t in entity_row:
-                heads.append(entity_to_item[h])
-                relations.append(r)
-                tails.append(entity_row[t])
-        self.register_buffer("heads", torch.tensor(heads, dtype=torch.long), persistent=False)
-        self.register_buffer("relations", torch.tensor(relations, dtype=torch.long), persistent=False)
-        self.register_buffer("tails", torch.tensor(tails, dtype=torch.long), persistent=False)
-        self.register_buffer("entities", entity_values.float(), persistent=False)
-        self.loss = TranslationalKGLoss(n_relations=len(triples.relation_tokens), dim=dim)  # type: ignore[attr-defined]
+        self.register_buffer("heads", kg.heads.long(), persistent=False)
+        self.register_buffer("relations", kg.relations.long(), persistent=False)
+        self.register_buffer("tails", kg.tails.long(), persistent=False)
+        self.register_buffer("entities", kg.entities.float(), persistent=False)
+        self.loss = TranslationalKGLoss(n_relations=kg.n_relations, dim=dim)
 
     def __len__(self) -> int:
         return int(self.heads.shape[0])

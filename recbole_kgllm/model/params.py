@@ -7,10 +7,13 @@ dataclasses and ``docs/configuration.md`` in agreement. Feature-pipeline keys (`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.features.settings_fields import config_value
+from recbole_kgllm.config_fields import config_value
+
+if TYPE_CHECKING:
+    from recbole_kgllm.model.backbones.base import Backbone
 
 T = TypeVar("T", bound="ModelParams")
 
@@ -40,14 +43,6 @@ class ModelParams:
             raise ConfigError(f"id_dropout must be in [0, 1), got {self.id_dropout}")  # type: ignore[attr-defined]
 
 
-#: Settings that only gradient-trained backbones (``mf``, ``lightgcn``) use; a closed-form backbone
-#: (``ease``) rejects non-default values instead of ignoring them.
-GRADIENT_ONLY = (
-    "fusion", "fusion_kwargs", "distiller", "distiller_kwargs", "projector", "id_dropout",
-    "kg_loss_weight", "teacher_checkpoint", "use_user_text",
-)
-
-
 @dataclass(frozen=True)
 class KGLLMRecParams(ModelParams):
     """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
@@ -69,17 +64,16 @@ class KGLLMRecParams(ModelParams):
     cold_start_weight: float = 1.0
     kg_loss_weight: float = 0.0
     teacher_checkpoint: str | None = None
+    require_pow: bool = False
 
     def validate(self) -> None:
         super().validate()
-        from recbole_kgllm.model.backbones import BACKBONES
         from recbole_kgllm.registry import get_registry
 
-        backbone = BACKBONES.get(self.backbone)
+        backbone = self.backbone_class()
         get_registry("fusion").entry(self.fusion)
         get_registry("distiller").entry(self.distiller)
-        if backbone.closed_form:
-            self._check_closed_form()
+        backbone.check_params(self)
         if self.projector not in ("linear", "mlp"):
             raise ConfigError(f"projector must be 'linear' or 'mlp', got '{self.projector}'")
         if self.cold_start not in ("content_head", "none"):
@@ -87,17 +81,17 @@ class KGLLMRecParams(ModelParams):
         if self.distiller == "teacher" and not self.teacher_checkpoint:
             raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
 
-    def _check_closed_form(self) -> None:
-        """A closed-form backbone has no fused embeddings or training loop: settings that only
-        act there are an error (naming them) rather than silently ignored."""
-        defaults = type(self)()
-        changed = [f"{name}={getattr(self, name)!r}" for name in GRADIENT_ONLY if getattr(self, name) != getattr(defaults, name)]
-        if changed:
-            raise ConfigError(
-                f"backbone '{self.backbone}' is a closed form without fusion, distillation or gradient training, "
-                f"so {', '.join(changed)} would be ignored: add backbone=lightgcn (or mf) to use "
-                f"{'it' if len(changed) == 1 else 'them'}"
-            )
+    def backbone_class(self) -> type[Backbone]:
+        """The registered backbone class named by ``backbone``."""
+        from recbole_kgllm.registry import resolve
+
+        return resolve("backbone", self.backbone)
+
+    @classmethod
+    def model_settings(cls) -> list[str]:
+        """The settings a backbone may or may not read: all but ``backbone``, its kwargs and
+        ``require_pow`` (RecBole's own key, in every RecBole config)."""
+        return [f.name for f in fields(cls) if f.name not in ("backbone", "backbone_kwargs", "require_pow")]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,16 @@ def model_defaults_files(model: str) -> list[Path]:
     return [Path(p) for p in ([defaults] if isinstance(defaults, (str, Path)) else defaults)]
 
 
+def recbole_properties() -> Path:
+    """RecBole's own ``properties`` folder (model, dataset and overall YAML defaults)."""
+    return Path(sys.modules[Config.__module__].__file__).resolve().parent.parent / "properties"
+
+
+def recbole_model_defaults(model: str) -> Path:
+    """The YAML file of RecBole's own defaults for one of its models (e.g. ``SASRec``)."""
+    return recbole_properties() / "model" / f"{model}.yaml"
+
+
 class KGLLMConfig(Config):
     """RecBole's ``Config`` plus the YAML defaults of plugin models.
 
@@ -65,8 +75,7 @@ class KGLLMConfig(Config):
                 raise ConfigError(f"defaults file of model '{model}' is missing: {defaults}")
             self._update_internal_config_dict(str(defaults))
         # RecBole ranks a dataset's YAML above the model's: keep that order for ours too.
-        recbole_dir = Path(sys.modules[Config.__module__].__file__).resolve().parent.parent
-        dataset_yaml = recbole_dir / "properties" / "dataset" / f"{dataset}.yaml"
+        dataset_yaml = recbole_properties() / "dataset" / f"{dataset}.yaml"
         if dataset_yaml.is_file():
             self._update_internal_config_dict(str(dataset_yaml))
 

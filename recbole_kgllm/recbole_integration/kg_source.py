@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from recbole_kgllm.errors import DatasetNotFoundError
-from recbole_kgllm.kg.triples import TokenTriples
+from recbole_kgllm.features.kg.triples import TokenTriples
 
 #: RecBole settings that change which triples and links are read (hashed into the source key).
 RECBOLE_KG_KEYS = (
@@ -34,7 +34,7 @@ RECBOLE_KG_KEYS = (
 
 
 @dataclass(frozen=True, eq=False)
-class KGSource:
+class LoadedKG:
     """A dataset's KG in tokens plus coverage facts.
 
     Attributes:
@@ -86,7 +86,7 @@ def _dataset_class() -> type:
     return _LinkRecordingKGDataset
 
 
-def load_kg_source(config: Any) -> KGSource:
+def load_kg_source(config: Any) -> LoadedKG:
     """Load ``config``'s dataset KG through RecBole and return it in external tokens."""
     kg_files(config)
     dataset = _dataset_class()(_kg_config(config))
@@ -104,7 +104,7 @@ def load_kg_source(config: Any) -> KGSource:
     known = set(entity_tokens.tolist())
     links = {str(i): str(e) for i, e in dataset.kgllm_links.items() if str(e) in known}
     items = {str(i) for i in dataset.kgllm_items} - {"[PAD]"}
-    return KGSource(
+    return LoadedKG(
         triples=TokenTriples(
             entity_tokens=entity_tokens,
             relation_tokens=id2relation[used_relations],
@@ -116,4 +116,4 @@ def load_kg_source(config: Any) -> KGSource:
     )
 
 
-__all__ = ["RECBOLE_KG_KEYS", "KGSource", "kg_files", "load_kg_source"]
+__all__ = ["RECBOLE_KG_KEYS", "LoadedKG", "kg_files", "load_kg_source"]

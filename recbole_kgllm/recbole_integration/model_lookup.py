@@ -89,6 +89,14 @@ def resolve_model(name: str) -> type:
     raise UnknownModelError(name, close_model_names(name), broken=get_registry("model").broken)
 
 
+def is_knowledge_model(model_class: type) -> bool:
+    """Whether RecBole treats ``model_class`` as a knowledge-aware model (``KnowledgeBasedDataset``,
+    which drops interactions on items without a ``.link`` entity)."""
+    from recbole.utils import ModelType
+
+    return getattr(model_class, "type", None) == ModelType.KNOWLEDGE
+
+
 def install_model_aliases() -> list[str]:
     """Make every plugin model findable by RecBole's ``get_model``; returns the alias paths.
 

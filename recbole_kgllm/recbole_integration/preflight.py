@@ -85,11 +85,11 @@ def _check_model_params(config: Any) -> None:
 def _check_feature_settings(config: Any) -> None:
     views = feature_views(config)
     if "kg" in views:
-        from recbole_kgllm.kg.settings import KGFeatureSettings
+        from recbole_kgllm.features.kg.settings import KGFeatureSettings
 
         KGFeatureSettings.from_config(config)
     if views & {"text", "user_text"}:
-        from recbole_kgllm.text.settings import TextFeatureSettings
+        from recbole_kgllm.features.text.settings import TextFeatureSettings
 
         TextFeatureSettings.from_config(config)
 

@@ -1,33 +1,16 @@
 """Training and evaluating any model, ours, a plugin's or RecBole's, the way RecBole's
-``run_recbole`` does, but with plugin models and their YAML defaults, and RecBole's
-multi-process (multi-GPU) path kept."""
+``run_recbole`` does, through our run pipeline (:mod:`recbole_kgllm.recbole_integration.pipeline`),
+with RecBole's multi-process (multi-GPU) path kept."""
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import torch.distributed as dist
-from recbole.data import create_dataset, data_preparation
-from recbole.data.transform import construct_transform
-from recbole.utils import get_environment, get_flops, get_trainer, init_logger, init_seed, set_color
 
-from recbole_kgllm.recbole_integration.compat.trust import config_trusts_checkpoints, trusted_checkpoints
-from recbole_kgllm.recbole_integration.config import build_config
 from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+from recbole_kgllm.recbole_integration.pipeline import RunResult, run_pipeline
 from recbole_kgllm.recbole_integration.preflight import check_processes, preflight
-from recbole_kgllm.recbole_integration.session import prepare_recbole
-from recbole_kgllm.recbole_integration.validation import ValidationReport
-
-RunResult = dict[str, Any]
-
-
-def trainer_class(model_class: type, config: Any) -> type:
-    """The model's choice (a ``trainer_for(config)`` static method) if it has one, else RecBole's
-    choice for its name and type."""
-    choose = getattr(model_class, "trainer_for", None)
-    return choose(config) if choose is not None else get_trainer(config["MODEL_TYPE"], config["model"])
 
 
 def run_single(
@@ -39,57 +22,13 @@ def run_single(
     saved: bool = True,
     queue: Any = None,
 ) -> RunResult:
-    """Train, validate and test one model in this process; returns RecBole's result dict.
-
-    Settings, device and data files are checked (:func:`preflight`) before RecBole's logger
-    starts; checkpoints and saved datasets are read safely unless ``trust_checkpoint`` is set.
-    """
-    prepare_recbole()
-    config = build_config(model, dataset, config_file_list, config_dict)
-    report = preflight(config)
-    with trusted_checkpoints(config_trusts_checkpoints(config)):
-        return _train_and_test(config, model, report, saved=saved, queue=queue)
-
-
-def _train_and_test(config: Any, model: str, report: ValidationReport, *, saved: bool, queue: Any) -> RunResult:
-    init_seed(config["seed"], config["reproducibility"])
-    init_logger(config)
-    logger = logging.getLogger()
-    report.log()
-    logger.info(sys.argv)
-    logger.info(config)
-
-    data = create_dataset(config)
-    logger.info(data)
-    train_data, valid_data, test_data = data_preparation(config, data)
-
-    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
-    model_class = resolve_model(model)
-    recommender = model_class(config, train_data._dataset).to(config["device"])
-    logger.info(recommender)
-    flops = get_flops(recommender, data, config["device"], logger, construct_transform(config))
-    logger.info(set_color("FLOPs", "blue") + f": {flops}")
-
-    trainer = trainer_class(model_class, config)(config, recommender)
-    best_valid_score, best_valid_result = trainer.fit(
-        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
-    )
-    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
-
-    logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
-    logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
-    logger.info(set_color("test result", "yellow") + f": {test_result}")
-    result: RunResult = {
-        "best_valid_score": best_valid_score,
-        "valid_score_bigger": config["valid_metric_bigger"],
-        "best_valid_result": best_valid_result,
-        "test_result": test_result,
-        "checkpoint": getattr(trainer, "saved_model_file", None) if saved else None,
-    }
+    """Train, validate and test one model in this process (one rank of a multi-process run)."""
+    result = run_pipeline(model, dataset, config_file_list, config_dict, saved=saved)
+    config = result.config
     if not config["single_spec"]:
         dist.destroy_process_group()
     if config["local_rank"] == 0 and queue is not None:
-        queue.put(result)
+        queue.put(result.summary())
     return result
 
 
@@ -111,14 +50,22 @@ def run(
     ip: str = "localhost",
     port: str = "5678",
     group_offset: int = 0,
-) -> RunResult | None:
-    """Like ``recbole.quick_start.run``: one process, or ``nproc`` processes (one per GPU)."""
+) -> dict[str, Any] | None:
+    """Like ``recbole.quick_start.run``: one process, or ``nproc`` processes (one per GPU).
+
+    Returns:
+        ``{"best_valid_score", "valid_score_bigger", "best_valid_result", "test_result",
+        "checkpoint", "epochs", "best_epoch"}`` of rank 0 (see :meth:`RunResult.summary`).
+    """
     check_processes(nproc, world_size)
     if nproc == 1 and world_size <= 0:
-        return run_single(model, dataset, config_file_list, config_dict, saved=saved)
+        return run_single(model, dataset, config_file_list, config_dict, saved=saved).summary()
     import torch.multiprocessing as mp
 
-    resolve_model(model)  # fail fast, before spawning: the settings, devices and data are checked once here
+    from recbole_kgllm.recbole_integration.config import build_config
+    from recbole_kgllm.recbole_integration.session import prepare_recbole
+
+    resolve_model(model)  # fail fast, before spawning: settings, devices and data are checked once here
     prepare_recbole()
     parent_config = build_config(model, dataset, config_file_list, config_dict)
     preflight(parent_config)

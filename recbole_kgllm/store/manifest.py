@@ -28,7 +28,7 @@ class EntrySpec:
 
     Attributes:
         kind: entry family, also the store sub-folder (``"kg_embedding"``, ``"item_text"``...).
-        producer: the code that makes the entry, with a version (``"recbole_kgllm.kg/1"``).
+        producer: the code that makes the entry, with a version (``"recbole_kgllm.features.kg/1"``).
         settings: every setting that changes the output (JSON-able).
         inputs: input name -> content fingerprint (e.g. ``{"ml-100k.kg": "<sha256>"}``).
         versions: library -> version.

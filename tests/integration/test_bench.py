@@ -11,7 +11,7 @@ import pytest
 
 from recbole_kgllm import cli
 from recbole_kgllm.bench.cli import bench_main
-from recbole_kgllm.bench.cold_start import read_cold_items, write_cold_dataset
+from recbole_kgllm.bench.cold_split import read_cold_items, write_cold_dataset
 from recbole_kgllm.bench.data_prep import AtomicFields, write_linked_dataset
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from recbole_kgllm.bench.cold_start import SPLIT_NAMES, read_cold_items, write_cold_dataset
+from recbole_kgllm.bench.cold_split import SPLIT_NAMES, read_cold_items, write_cold_dataset
 from recbole_kgllm.bench.data_prep import AtomicFields
 
 LOAD_COL = {"inter": ["user_id", "item_id"], "kg": ["head_id", "relation_id", "tail_id"],

@@ -24,10 +24,10 @@ PAUSED = textwrap.dedent(
     import sys, time
     what = sys.argv[1]
     if what == "kg":
-        import recbole_kgllm.kg.pipeline as module
+        import recbole_kgllm.features.kg.pipeline as module
         real = module.train_kg_embeddings
     else:
-        import recbole_kgllm.text.pipeline as module
+        import recbole_kgllm.features.text.pipeline as module
         real = module.make_encoder
 
     def paused(*args, **kwargs):

@@ -19,8 +19,10 @@ def _results(out: str) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("model", ["BPR", "KGIN", "SASRec"])
-def test_run_recbole_in_process(model: str, in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.run_recbole_main([f"--model={model}", "--dataset=ml-100k", *one_epoch])
+def test_run_recbole_in_process(
+    model: str, in_tmp: Path, fresh_plugins: None, on_slice: list[str], one_epoch: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.run_recbole_main([f"--model={model}", *on_slice, *one_epoch])
     assert code == 0
     result = _results(capsys.readouterr().out)
     assert 0.0 < result["ndcg@10"] <= 1.0
@@ -88,7 +90,7 @@ def test_fusion_on_the_closed_form_default_backbone_is_one_line(
     code = cli.run_recbole_main(["--model=KGLLMRec", "--dataset=ml-100k", "--fusion=gated", *one_epoch])
     assert code == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "fusion='gated'" in err and "backbone=lightgcn" in err
+    assert err.count("\n") == 0 and "fusion='gated'" in err and "backbones that use it: lightgcn, mf" in err
 
 
 def test_beyond_accuracy_metrics_evaluate(in_tmp: Path, fresh_plugins: None, one_epoch: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -57,8 +57,8 @@ def test_minilm_puts_titles_of_a_franchise_closer_than_random_pairs(
 def test_batched_sorted_pipeline_matches_one_text_at_a_time(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from transformers import AutoModel, AutoTokenizer
 
-    from recbole_kgllm.text.pipeline import make_encoder
-    from recbole_kgllm.text.settings import TextFeatureSettings
+    from recbole_kgllm.features.text.pipeline import make_encoder
+    from recbole_kgllm.features.text.settings import TextFeatureSettings
 
     texts = ["Toy Story (1995). Genres: Animation, Children's, Comedy", "Heat", "", "A much longer text " * 30]
     encoder = make_encoder(TextFeatureSettings.from_config({"text_batch_size": 3, "text_max_length": 64}))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from _bench_data import NAME, read_rows, write_toy
-from recbole_kgllm.bench.cold_start import (
+from recbole_kgllm.bench.cold_split import (
     choose_cold_items,
     cold_split,
     read_cold_items,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from _bench_data import LINKED, NAME, read_rows, write_toy
-from recbole_kgllm.bench.cold_start import read_cold_items
+from recbole_kgllm.bench.cold_split import read_cold_items
 from recbole_kgllm.bench.data_prep import AtomicFields
 from recbole_kgllm.bench.plan import DataBuilder, DataVariant, Run, data_base, derived_dataset_name, settings_hash
 from recbole_kgllm.bench.spec import RunSpec, parse_variant

@@ -95,7 +95,7 @@ def test_ablations_build_on_a_variant_base() -> None:
 def test_strategy_ablations_of_a_closed_form_base_run_on_lightgcn() -> None:
     specs = expand_ablations(
         [RunSpec("KGLLMRec")], fusions=["sum", "gated"], distillers=["none", "contrastive"],
-        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, closed_form_backbones=["ease"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, unfused_backbones=["ease"],
     )
     labels = {s.ablation: s.label for s in specs}
     assert labels["backbone=lightgcn"] == "KGLLMRec[backbone=lightgcn]"
@@ -107,7 +107,7 @@ def test_strategy_ablations_of_a_closed_form_base_run_on_lightgcn() -> None:
 def test_a_gradient_variant_base_gets_no_extra_backbone_row() -> None:
     specs = expand_ablations(
         [RunSpec("KGLLMRec", (("backbone", "mf"),))], fusions=["sum", "gated"], distillers=["none"],
-        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, closed_form_backbones=["ease"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, unfused_backbones=["ease"],
     )
     labels = {s.ablation: s.label for s in specs}
     assert "backbone=lightgcn" not in labels

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from recbole_kgllm.bench.cold_start import cold_split
+from recbole_kgllm.bench.cold_split import cold_split
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from recbole.config import Config
 
-from recbole_kgllm.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
 from recbole_kgllm.model.params import KGLLMRecParams, KGLLMSeqRecParams
-from recbole_kgllm.text.settings import TextFeatureSettings
+from recbole_kgllm.features.text.settings import TextFeatureSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPERTIES = ROOT / "recbole_kgllm" / "properties" / "model"

@@ -11,7 +11,7 @@ from recbole_kgllm.model.backbones.ease import content_similarity, ease_closed_f
 from recbole_kgllm.model.backbones.lightgcn import normalized_adjacency
 from recbole_kgllm.model.cold_start import ContentHead
 from recbole_kgllm.model.fused_embedding import FusedEmbedding
-from recbole_kgllm.model.views import ModalityViews
+from recbole_kgllm.model.modality_views import ModalityViews
 
 
 def _interactions(seed: int = 0) -> sp.coo_matrix:
@@ -108,7 +108,7 @@ def test_views_follow_the_module_device() -> None:
 def test_rng_preserved_leaves_every_random_stream_untouched() -> None:
     import random
 
-    from recbole_kgllm.model.feature_views import rng_preserved
+    from recbole_kgllm.features.stage import rng_preserved
 
     torch.manual_seed(1), np.random.seed(1), random.seed(1)
     expected = (torch.rand(2), np.random.rand(2), random.random())
@@ -137,30 +137,31 @@ def test_cold_columns_take_scaled_content_similarity() -> None:
 
 
 def test_ease_scores_are_the_training_rows_times_b() -> None:
-    import numpy as np
-    import scipy.sparse as sp
-
     from recbole_kgllm.model.backbones.ease import EaseBackbone
+    from recbole_kgllm.model.inputs import ModelFeatures, TrainingData
+    from recbole_kgllm.model.params import KGLLMRecParams
 
     x = sp.random(30, 12, density=0.3, format="csr", dtype=np.float32, random_state=1)
     x.data[:] = 1.0
-
-    class Data:
-        def inter_matrix(self, form: str) -> sp.csr_matrix:
-            return x
-
-    backbone = EaseBackbone(dataset=Data(), dim=4, prior_weights={})
-    backbone.fit({})
+    params = KGLLMRecParams(backbone_kwargs={"prior_weights": {}})
+    backbone = EaseBackbone(params=params, data=TrainingData(interactions=x), features=ModelFeatures())
     users = torch.tensor([0, 5, 7, 29])
     expected = torch.from_numpy(x[users.numpy()].toarray()) @ backbone.item_similarity
     assert backbone.item_similarity.abs().sum() > 0
-    assert torch.allclose(backbone.scores(users), expected, atol=1e-6)
+    assert torch.allclose(backbone.full_scores(users), expected, atol=1e-6)
+    items = torch.tensor([1, 2, 3, 11])
+    assert torch.allclose(backbone.pair_scores(users, items), expected[torch.arange(4), items], atol=1e-6)
 
 
-def test_ease_reads_only_views_with_a_prior_weight() -> None:
+def test_each_backbone_declares_the_views_it_reads() -> None:
     from recbole_kgllm.model.backbones.ease import EaseBackbone
     from recbole_kgllm.model.backbones.lightgcn import LightGCNBackbone
+    from recbole_kgllm.model.params import KGLLMRecParams
 
-    assert EaseBackbone.used_views({}) == {"text"}  # the default KG weight is 0
-    assert EaseBackbone.used_views({"prior_weights": {"kg": 5.0, "text": 0}}) == {"kg"}
-    assert LightGCNBackbone.used_views({}) is None  # gradient backbones fuse every view
+    assert EaseBackbone.feature_needs(KGLLMRecParams()).items == {"text"}  # the default KG weight is 0
+    only_kg = KGLLMRecParams(backbone_kwargs={"prior_weights": {"kg": 5.0, "text": 0}})
+    assert EaseBackbone.feature_needs(only_kg).items == {"kg"}
+    assert EaseBackbone.feature_needs(KGLLMRecParams(use_text=False)).empty
+    fused = LightGCNBackbone.feature_needs(KGLLMRecParams(backbone="lightgcn", use_user_text=True, kg_loss_weight=0.1))
+    assert fused.items == {"kg", "text"} and fused.users == {"text"} and fused.item_kg
+    assert LightGCNBackbone.feature_needs(KGLLMRecParams(backbone="lightgcn", use_kg=False)).items == {"text"}

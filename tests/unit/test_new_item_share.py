@@ -8,7 +8,10 @@ import torch
 
 from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.model.backbones.ease import EaseBackbone, calibrated_cold_columns
-from recbole_kgllm.model.cold_start import new_item_share, split_train_share
+from recbole_kgllm.model.cold_start import new_item_share
+from recbole_kgllm.model.inputs import FeatureView, ModelFeatures, TrainingData
+from recbole_kgllm.model.params import KGLLMRecParams
+from recbole_kgllm.recbole_integration.dataset_facts import split_train_share
 
 
 def test_cold_items_beyond_what_sampling_explains_count_as_new() -> None:
@@ -66,48 +69,37 @@ def test_cold_columns_are_the_expected_column_under_the_new_share() -> None:
     assert calibrated_cold_columns(b, prior, cold=cold, new_share=0.0) is b
 
 
-class _Data:
-    """A training dataset: an interaction matrix and, optionally, RecBole's config mapping."""
-
-    def __init__(self, x: sp.csr_matrix, config: dict | None) -> None:
-        self.x = x
-        if config is not None:
-            self.config = config
-
-    def inter_matrix(self, form: str) -> sp.csr_matrix:
-        return self.x
-
-
-def _data(config: dict | None) -> _Data:
+def _data(train_share: float | None) -> TrainingData:
     rng = np.random.default_rng(3)
     dense = (rng.random((40, 12)) < 0.5).astype(np.float32)
     dense[:, 0] = 0.0  # padding
     dense[:, 10:] = 0.0  # two cold items
     dense[:, 9] = 0.0
     dense[0, 9] = 1.0  # one item seen once
-    return _Data(sp.csr_matrix(dense), config)
+    return TrainingData(interactions=sp.csr_matrix(dense), train_share=train_share)
 
 
-def _text_view() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def _text_view() -> ModelFeatures:
     values = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
     mask = torch.ones(12, dtype=torch.bool)
     mask[0] = False
-    return {"text": (values, mask)}
+    return ModelFeatures(items={"text": FeatureView(values=values, mask=mask)})
+
+
+def _ease(train_share: float | None, *, cold_start: str = "content_head", **options: object) -> EaseBackbone:
+    params = KGLLMRecParams(
+        backbone_kwargs={"prior_weights": {"text": 1.0}, "prior_topk": 0, **options}, cold_start=cold_start  # type: ignore[arg-type]
+    )
+    return EaseBackbone(params=params, data=_data(train_share), features=_text_view())
 
 
 def test_ease_auto_share_follows_the_split_and_the_counts() -> None:
-    ratio_split = {"eval_args": {"split": {"RS": [0.8, 0.1, 0.1]}}}
-    backbone = EaseBackbone(dataset=_data(ratio_split), dim=4, prior_weights={"text": 1.0}, prior_topk=0)
-    backbone.fit(_text_view())
+    backbone = _ease(0.8)
     assert backbone.new_share_used == pytest.approx(1 - 0.25 / 2)  # 2 cold, 1 singleton
-    other_split = EaseBackbone(dataset=_data(None), dim=4, prior_weights={"text": 1.0}, prior_topk=0)
-    other_split.fit(_text_view())
-    assert other_split.new_share_used == 1.0
-    fixed = EaseBackbone(dataset=_data(ratio_split), dim=4, prior_weights={"text": 1.0}, prior_topk=0,
-                         cold_new_share=0.0)
-    fixed.fit(_text_view())
-    uncalibrated = EaseBackbone(dataset=_data(ratio_split), dim=4, prior_weights={"text": 1.0}, prior_topk=0)
-    uncalibrated.fit(_text_view(), calibrate_cold=False)
+    assert _ease(None).new_share_used == 1.0
+    fixed = _ease(0.8, cold_new_share=0.0)
+    uncalibrated = _ease(0.8, cold_start="none")
+    assert uncalibrated.new_share_used is None
     assert torch.equal(fixed.item_similarity, uncalibrated.item_similarity)
     assert not torch.allclose(backbone.item_similarity[:, 10:], uncalibrated.item_similarity[:, 10:])
 
@@ -115,4 +107,4 @@ def test_ease_auto_share_follows_the_split_and_the_counts() -> None:
 @pytest.mark.parametrize("value", ["sometimes", 1.5, -0.1, True, None])
 def test_ease_rejects_a_bad_new_share(value: object) -> None:
     with pytest.raises(ConfigError, match="cold_new_share"):
-        EaseBackbone(dataset=_data(None), dim=4, cold_new_share=value)
+        _ease(None, cold_new_share=value)

@@ -1,10 +1,11 @@
-"""KGLLMRec's typed parameters reject settings a closed-form backbone would silently ignore."""
+"""KGLLMRec's typed parameters reject settings the chosen backbone would silently ignore."""
 from __future__ import annotations
 
 import pytest
 
 from recbole_kgllm.errors import ConfigError, UnknownComponentError
-from recbole_kgllm.model.params import GRADIENT_ONLY, KGLLMRecParams
+from recbole_kgllm.model.params import KGLLMRecParams
+from recbole_kgllm.registry import resolve
 
 
 @pytest.mark.parametrize(
@@ -15,7 +16,7 @@ def test_ease_backbone_rejects_gradient_only_settings(setting: dict) -> None:
     with pytest.raises(ConfigError) as err:
         KGLLMRecParams.from_config({"backbone": "ease", **setting})
     name = next(iter(setting))
-    assert name in str(err.value) and "backbone=lightgcn" in str(err.value)
+    assert name in str(err.value) and "backbones that use it: lightgcn, mf" in str(err.value)
 
 
 @pytest.mark.parametrize("backbone", ["mf", "lightgcn"])
@@ -26,7 +27,9 @@ def test_gradient_backbones_accept_them(backbone: str) -> None:
 
 def test_ease_accepts_defaults_spelled_out() -> None:
     defaults = KGLLMRecParams()
-    spelled = {name: getattr(defaults, name) for name in GRADIENT_ONLY}
+    ignored = set(KGLLMRecParams.model_settings()) - resolve("backbone", "ease").reads
+    assert {"fusion", "distiller", "kg_loss_weight", "teacher_checkpoint"} <= ignored
+    spelled = {name: getattr(defaults, name) for name in ignored}
     assert KGLLMRecParams.from_config({"backbone": "ease", **spelled}).backbone == "ease"
 
 

@@ -62,7 +62,8 @@ def test_plugins_command_json_lists_versions_and_components(
     report = json.loads(capsys.readouterr().out)
     versions = {p["name"]: p["version"] for p in report["plugins"]}
     assert versions["echo"] == "echo-plugin 1.2.3"
-    assert set(report["components"]) == {"model", "fusion", "distiller", "text_encoder"}
+    assert set(report["components"]) == {"model", "fusion", "distiller", "text_encoder", "backbone"}
+    assert {e["name"] for e in report["components"]["backbone"]} >= {"ease", "lightgcn", "mf"}
     echo = [e for e in report["components"]["distiller"] if e["name"] == "echo"]
     assert echo == [{"name": "echo", "class": "echo_plugin.EchoDistiller", "plugin": "echo"}]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from recbole_kgllm.kg.settings import KGFeatureSettings
-from recbole_kgllm.text.settings import TextFeatureSettings
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.text.settings import TextFeatureSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from recbole_kgllm.kg.pipeline import kg_embedding_spec, kg_source_spec
-from recbole_kgllm.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.kg.pipeline import kg_embedding_spec, kg_source_spec
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
 from recbole_kgllm.store import EntrySpec
 from recbole_kgllm.store.hashing import stable_hash
-from recbole_kgllm.text.pipeline import make_encoder, text_spec
-from recbole_kgllm.text.settings import TextFeatureSettings
-from recbole_kgllm.text.template import TextTemplate
+from recbole_kgllm.features.text.pipeline import make_encoder, text_spec
+from recbole_kgllm.features.text.settings import TextFeatureSettings
+from recbole_kgllm.features.text.template import TextTemplate
 
 RECBOLE_DEFAULTS: dict[str, Any] = {
     "field_separator": "\t",

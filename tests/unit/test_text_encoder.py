@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from recbole_kgllm.errors import ConfigError, UnknownComponentError
-from recbole_kgllm.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
 from recbole_kgllm.registry import get_registry
-from recbole_kgllm.text.encoder import TextEncoder
-from recbole_kgllm.text.hf import HFTextEncoder, default_model_path, pool
-from recbole_kgllm.text.pipeline import make_encoder
-from recbole_kgllm.text.settings import DEFAULT_ITEM_TEMPLATE, TextFeatureSettings
+from recbole_kgllm.features.text.encoder import TextEncoder
+from recbole_kgllm.features.text.hf import HFTextEncoder, default_model_path, pool
+from recbole_kgllm.features.text.pipeline import make_encoder
+from recbole_kgllm.features.text.settings import DEFAULT_ITEM_TEMPLATE, TextFeatureSettings
 
 
 def test_mean_pooling_ignores_padding_and_cls_takes_the_first_token() -> None:

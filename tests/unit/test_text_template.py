@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.text.settings import DEFAULT_ITEM_TEMPLATE
-from recbole_kgllm.text.template import TextTemplate
+from recbole_kgllm.features.text.settings import DEFAULT_ITEM_TEMPLATE
+from recbole_kgllm.features.text.template import TextTemplate
 
 
 def test_default_template_renders_ml100k_style_row_readably() -> None:

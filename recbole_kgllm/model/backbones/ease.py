@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +20,9 @@ from torch import Tensor
 
 from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.model.backbones.base import Backbone
-from recbole_kgllm.model.cold_start import new_item_share, split_train_share
+from recbole_kgllm.model.cold_start import new_item_share
+from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
+from recbole_kgllm.model.params import KGLLMRecParams
 
 logger = logging.getLogger(__name__)
 
@@ -116,55 +117,61 @@ def _checked_new_share(value: float | str) -> float | str:
 
 
 class EaseBackbone(Backbone):
-    """Args: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict view name ->
-    float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
+    """EASE closed form with a content prior (see the module docstring).
+
+    ``backbone_kwargs``: ``reg_weight`` (float, 500.0): EASE's lambda; ``prior_weights`` (dict
+    view name -> float, default ``{"text": 30.0, "kg": 0.0}``): the alpha of each feature view;
     ``prior_center`` (bool, True) and ``prior_topk`` (int, 50): see :func:`content_similarity`;
-    ``cold_scale`` (float, 0.85): see :func:`calibrated_cold_columns` (with ``cold_start: content_head``);
-    ``cold_new_share`` (``"auto"`` or a float in ``[0, 1]``, ``"auto"``): the share of items
-    without training interactions treated as new; ``"auto"`` estimates it from the training
-    counts and the split ratio (:func:`recbole_kgllm.model.cold_start.new_item_share`) and
-    treats every cold item as new when the split is not a ratio split.
+    ``cold_scale`` (float, 0.85): see :func:`calibrated_cold_columns` (with ``cold_start:
+    content_head``); ``cold_new_share`` (``"auto"`` or a float in ``[0, 1]``, ``"auto"``): the
+    share of items without training interactions treated as new; ``"auto"`` estimates it from
+    the training counts and the split ratio (:func:`recbole_kgllm.model.cold_start.new_item_share`)
+    and treats every cold item as new when the split is not a ratio split.
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
-    (see ``docs/tuning.md``)."""
+    (see ``docs/tuning.md``).
+    """
 
     name = "ease"
-    closed_form = True
-
-    def __init__(
-        self,
-        *,
-        dataset: Any,
-        dim: int,
-        reg_weight: float = DEFAULT_REG_WEIGHT,
-        prior_weights: Mapping[str, float] | None = None,
-        prior_center: bool = True,
-        prior_topk: int = DEFAULT_PRIOR_TOPK,
-        cold_scale: float = DEFAULT_COLD_SCALE,
-        cold_new_share: float | str = "auto",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(dataset=dataset, dim=dim, **kwargs)
-        self.reg_weight = float(reg_weight)
-        self.prior_weights = dict(DEFAULT_PRIOR_WEIGHTS if prior_weights is None else prior_weights)
-        self.prior_center, self.prior_topk = bool(prior_center), int(prior_topk)
-        self.cold_scale = float(cold_scale)
-        self.cold_new_share = _checked_new_share(cold_new_share)
-        self.train_share = split_train_share(getattr(dataset, "config", None))
-        #: The new-item share the last :meth:`fit` used (``None`` before, or without calibration).
-        self.new_share_used: float | None = None
-        self.interactions = dataset.inter_matrix(form="csr").astype(np.float32)
-        self.register_buffer("item_similarity", torch.zeros(0), persistent=True)
+    training = "closed_form"
+    reads = frozenset({"embedding_size", "reg_weight", "use_kg", "use_text", "cold_start", "cold_start_weight"})
 
     @classmethod
-    def used_views(cls, backbone_kwargs: dict[str, Any]) -> set[str]:
-        """The views with a non-zero prior weight: a view weighted 0 is never read, so its
-        features need not be computed (the KG view with the default weights)."""
-        weights = backbone_kwargs.get("prior_weights")
+    def feature_needs(cls, params: KGLLMRecParams) -> FeatureNeeds:
+        """The enabled views with a non-zero prior weight: a view weighted 0 is never read, so
+        its features are not computed (the KG view with the default weights)."""
+        weights = params.backbone_kwargs.get("prior_weights")
         weights = DEFAULT_PRIOR_WEIGHTS if weights is None else weights
-        return {name for name, alpha in weights.items() if float(alpha) != 0.0}
+        weighted = {name for name, alpha in weights.items() if float(alpha) != 0.0}
+        views = set()
+        for view, wanted in (("kg", params.use_kg), ("text", params.use_text)):
+            if wanted and view not in weighted:
+                logger.info("item %s view not loaded: backbone '%s' gives it weight 0", view, cls.name)
+            elif wanted:
+                views.add(view)
+        return FeatureNeeds(items=frozenset(views))
 
-    def fit(self, features: Mapping[str, tuple[Tensor, Tensor]], *, calibrate_cold: bool = True) -> None:
-        """Solve ``B`` with the prior of ``features`` (view -> ``(values [I, f], mask [I])``).
+    def __init__(self, *, params: KGLLMRecParams, data: TrainingData, features: ModelFeatures) -> None:
+        super().__init__(params=params, data=data, features=features)
+        options = dict(params.backbone_kwargs)
+        self.reg_weight = float(options.pop("reg_weight", DEFAULT_REG_WEIGHT))
+        prior_weights = options.pop("prior_weights", None)
+        self.prior_weights = dict(DEFAULT_PRIOR_WEIGHTS if prior_weights is None else prior_weights)
+        self.prior_center = bool(options.pop("prior_center", True))
+        self.prior_topk = int(options.pop("prior_topk", DEFAULT_PRIOR_TOPK))
+        self.cold_scale = float(options.pop("cold_scale", DEFAULT_COLD_SCALE))
+        self.cold_new_share = _checked_new_share(options.pop("cold_new_share", "auto"))
+        self.reject_unknown(self.name, options)
+        self.train_share = data.train_share
+        #: The new-item share the fit used (``None`` without calibration).
+        self.new_share_used: float | None = None
+        self.interactions = data.interactions.astype(np.float32)
+        views = {name: (view.values, view.mask) for name, view in features.items.items()}
+        self.register_buffer(
+            "item_similarity", self.fit(views, calibrate_cold=params.cold_start == "content_head"), persistent=True
+        )
+
+    def fit(self, features: Mapping[str, tuple[Tensor, Tensor]], *, calibrate_cold: bool = True) -> Tensor:
+        """``B`` ``[I, I]`` solved with the prior of ``features`` (view -> ``(values [I, f], mask [I])``).
 
         With ``calibrate_cold``, the column of each item without training interactions is
         replaced by its content similarities rescaled to warm items' scale (see
@@ -186,7 +193,7 @@ class EaseBackbone(Backbone):
             b = calibrated_cold_columns(
                 b, prior, cold=counts == 0, factor=self.cold_scale, new_share=self.new_share_used
             )
-        self.item_similarity = torch.from_numpy(b).to(self.item_similarity.device)
+        return torch.from_numpy(b)
 
     def _new_share(self, counts: np.ndarray) -> float:
         """The new-item share for the training counts of the items with content (logged)."""
@@ -204,14 +211,14 @@ class EaseBackbone(Backbone):
         )
         return est.share
 
-    def propagate(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
-        raise TypeError("the ease backbone is closed-form: use scores()")
+    def loss_terms(self, users: Tensor, pos: Tensor, neg: Tensor) -> dict[str, Tensor]:
+        raise TypeError("the ease backbone is a closed form fitted when it is built: it has no training loss")
 
-    def scores(self, user_ids: Tensor) -> Tensor:
-        """``[B, n_items]`` scores: the users' training rows times ``B``, as a sparse-dense product
+    def full_scores(self, users: Tensor) -> Tensor:
+        """``[B, n_items]``: the users' training rows times ``B``, as a sparse-dense product
         (a user's row holds only their interactions, so this costs ``nnz * n_items``, not
         ``B * n_items^2``)."""
-        rows = self.interactions[user_ids.cpu().numpy()].tocoo()
+        rows = self.interactions[users.cpu().numpy()].tocoo()
         device = self.item_similarity.device
         index = torch.from_numpy(np.vstack([rows.row, rows.col]).astype(np.int64))
         sparse = torch.sparse_coo_tensor(

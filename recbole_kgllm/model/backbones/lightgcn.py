@@ -9,14 +9,15 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from recbole_kgllm.model.backbones.base import Backbone
+from recbole_kgllm.model.backbones.fused import FusedBackbone
+from recbole_kgllm.model.inputs import TrainingData
 
 
 def normalized_adjacency(interactions: sp.coo_matrix) -> torch.Tensor:
     """``D^-1/2 A D^-1/2`` of the bipartite graph ``A = [[0, R], [R^T, 0]]`` as a sparse tensor.
 
     Args:
-        interactions: ``R``, ``[n_users, n_items]`` (RecBole's ``inter_matrix``).
+        interactions: ``R``, ``[n_users, n_items]`` (the training interactions).
     """
     n_users, n_items = interactions.shape
     r = interactions.tocsr().astype(np.float32)
@@ -31,15 +32,16 @@ def normalized_adjacency(interactions: sp.coo_matrix) -> torch.Tensor:
     return torch.sparse_coo_tensor(indices, torch.from_numpy(norm.data), size, check_invariants=False).coalesce()
 
 
-class LightGCNBackbone(Backbone):
-    """Args: ``n_layers`` (int, default 2): propagation layers."""
+class LightGCNBackbone(FusedBackbone):
+    """``backbone_kwargs``: ``n_layers`` (int, default 2): propagation layers."""
 
     name = "lightgcn"
 
-    def __init__(self, *, dataset: Any, dim: int, n_layers: int = 2, **kwargs: Any) -> None:
-        super().__init__(dataset=dataset, dim=dim, **kwargs)
-        self.n_layers = int(n_layers)
-        self.register_buffer("adjacency", normalized_adjacency(dataset.inter_matrix(form="coo")), persistent=False)
+    def prepare(self, options: dict[str, Any], data: TrainingData) -> None:
+        options = dict(options)
+        self.n_layers = int(options.pop("n_layers", 2))
+        self.reject_unknown(self.name, options)
+        self.register_buffer("adjacency", normalized_adjacency(data.interactions.tocoo()), persistent=False)
 
     def propagate(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
         layer = torch.cat([users, items], dim=0)

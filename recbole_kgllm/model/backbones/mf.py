@@ -1,14 +1,14 @@
-"""Matrix factorisation backbone: scores are dot products of the layer-0 representations
-(BPR: Rendle et al., UAI 2009)."""
+"""Matrix factorisation backbone: scores are dot products of the fused layer-0 representations
+(with the BPR loss of :class:`FusedBackbone` this is BPR-MF: Rendle et al., UAI 2009)."""
 from __future__ import annotations
 
 from torch import Tensor
 
-from recbole_kgllm.model.backbones.base import Backbone
+from recbole_kgllm.model.backbones.fused import FusedBackbone
 
 
-class MFBackbone(Backbone):
-    """Identity propagation; with the BPR loss of the model this is BPR-MF."""
+class MFBackbone(FusedBackbone):
+    """Identity propagation; no ``backbone_kwargs``."""
 
     name = "mf"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from recbole_kgllm.features.settings_fields import (
+from recbole_kgllm.config_fields import (
     as_bool,
     as_choice,
     as_int,

@@ -14,12 +14,13 @@ import numpy as np
 import torch
 
 from recbole_kgllm.recbole_integration.kg_source import RECBOLE_KG_KEYS, kg_files, load_kg_source
-from recbole_kgllm.kg.settings import KGFeatureSettings
-from recbole_kgllm.kg.train import item_rows, train_kg_embeddings
-from recbole_kgllm.kg.triples import TokenTriples
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.kg.train import item_rows, train_kg_embeddings
+from recbole_kgllm.features.kg.triples import TokenTriples
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoredEntry, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
 
+#: Identifiers in store keys (the modules moved; the names are kept so cached entries stay valid).
 SOURCE_PRODUCER = "recbole_kgllm.recbole_integration.kg_source/1"
 EMBEDDING_PRODUCER = "recbole_kgllm.kg.train/1"
 
@@ -82,24 +83,31 @@ def triples_from_entry(entry: StoredEntry) -> TokenTriples:
     )
 
 
-def kg_source_result(config: Any, *, store: FeatureStore | None = None) -> StoreResult:
-    """The ``kg_source`` entry of ``config``'s dataset (loaded through RecBole when absent)."""
+def kg_source_result(
+    config: Any, *, store: FeatureStore | None = None, spec: EntrySpec | None = None
+) -> StoreResult:
+    """The ``kg_source`` entry of ``config``'s dataset (loaded through RecBole when absent);
+    ``spec`` is :func:`kg_source_spec` when the caller already computed it."""
     store = store or FeatureStore(root=KGFeatureSettings.from_config(config).store_dir)
-    return store.get_or_compute(kg_source_spec(config), lambda: _compute_source(config))
+    return store.get_or_compute(spec or kg_source_spec(config), lambda: _compute_source(config))
 
 
-def kg_embedding_result(config: Any, settings: KGFeatureSettings | None = None) -> StoreResult:
+def kg_embedding_result(
+    config: Any, settings: KGFeatureSettings | None = None, *, source_spec: EntrySpec | None = None
+) -> StoreResult:
     """The ``kg_embedding`` entry for ``config`` (trained with PyKEEN when absent or damaged).
 
     Tables: ``entity`` [E, d], ``relation`` [R, d_r], ``item`` [I, d] (linked items only).
+    ``source_spec`` is :func:`kg_source_spec` when the caller already computed it (the
+    ``.kg``/``.link`` files are then not hashed again).
     """
     settings = settings or KGFeatureSettings.from_config(config)
     store = FeatureStore(root=settings.store_dir)
-    source_spec = kg_source_spec(config)
+    source_spec = source_spec or kg_source_spec(config)
     spec = kg_embedding_spec(settings, source_spec)
 
     def compute() -> EntryContent:
-        source = kg_source_result(config, store=store).entry
+        source = kg_source_result(config, store=store, spec=source_spec).entry
         triples = triples_from_entry(source)
         run_dir = settings.tensorboard_dir / f"{settings.model}-{spec.key[:12]}-{time.strftime('%Y%m%d-%H%M%S')}"
         embeddings = train_kg_embeddings(triples, settings, run_dir=run_dir)

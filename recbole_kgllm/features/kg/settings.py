@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.features.settings_fields import (
+from recbole_kgllm.config_fields import (
     as_float,
     as_int,
     as_kwargs,

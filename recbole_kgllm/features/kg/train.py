@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.kg.settings import KGFeatureSettings
-from recbole_kgllm.kg.triples import TokenTriples
+from recbole_kgllm.features.kg.settings import KGFeatureSettings
+from recbole_kgllm.features.kg.triples import TokenTriples
 
 logger = logging.getLogger(__name__)
 

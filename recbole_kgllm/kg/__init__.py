@@ -1,4 +1,0 @@
-"""RecBole ``.kg``/``.link`` -> PyKEEN ``TriplesFactory`` -> trained embeddings in the store.
-
-Import submodules directly (``recbole_kgllm.kg.pipeline``); importing this package loads nothing heavy.
-"""

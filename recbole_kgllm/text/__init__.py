@@ -1,4 +1,0 @@
-"""Item/user fields -> text (template) -> frozen encoder -> pooled embeddings in the store.
-
-Import submodules directly (``recbole_kgllm.text.pipeline``); importing this package loads nothing heavy.
-"""
