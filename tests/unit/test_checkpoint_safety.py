@@ -186,3 +186,35 @@ def test_run_wide_keys_are_documented_with_their_defaults() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     section = doc.split("## Run-wide settings (any model)")[1]
     assert f"| `{TRUST}` | `False` | bool |" in section and f"| `{VALIDATE}` | `True` | bool |" in section
+
+
+@pytest.mark.parametrize("smuggled", ["config", "model", "yaml"])
+def test_values_only_classes_cannot_be_called_through_an_allowed_function(smuggled: str) -> None:
+    """torch's ``_rebuild_from_type_v2(func, new_type, args, state)`` calls ``func``: a class the
+    pickle may only hold as a value (or create empty) must not reach it, nor a tensor's hooks."""
+    import yaml
+    from recbole.config import Config
+    from recbole.model.general_recommender.bpr import BPR
+
+    target = {"config": Config, "model": BPR, "yaml": yaml.FullLoader}[smuggled]
+
+    class ThroughTorch:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return torch._tensor._rebuild_from_type_v2, (target, torch.Tensor, ("x",), {})
+
+    class AsHook:
+        def __reduce__(self) -> tuple[Any, ...]:
+            from collections import OrderedDict
+
+            return torch._utils._rebuild_parameter, (torch.zeros(1), True, OrderedDict([(0, target)]))
+
+    import io
+
+    from recbole_kgllm.recbole_integration.compat.safe_unpickle import RESTRICTED_PICKLE
+
+    for payload in (ThroughTorch(), AsHook()):
+        buffer = io.BytesIO()
+        torch.save({"x": payload}, buffer, pickle_protocol=4)
+        buffer.seek(0)
+        with pytest.raises(RefusedGlobal, match="argument"):
+            torch.load(buffer, weights_only=False, pickle_module=RESTRICTED_PICKLE)

@@ -23,6 +23,9 @@ unpickler (Python's own, subclassed) that enforces an explicit allow-list:
   called;
 * ``BUILD`` (``__setstate__`` / ``__dict__`` update) only on instances of the allowed data
   types, never on a class, function or module;
+* no class or function the allow-list does not let a pickle call may travel as an argument of
+  an allowed call or in an object's state (torch's ``_rebuild_from_type_v2(func, ...)`` calls its
+  ``func``, a tensor's backward hooks are called by autograd), except a ``Config``'s values;
 * copyreg extension codes and protocol-0/1 instantiation opcodes (``INST``, ``OBJ``) are refused.
 
 Anything else raises :class:`RefusedGlobal` naming the global; the callers turn it into one
@@ -102,7 +105,6 @@ _VALUES: tuple[tuple[str, str], ...] = (
     ("yaml.loader", "Loader"),
     ("yaml.loader", "FullLoader"),
     ("yaml.loader", "SafeLoader"),
-    ("yaml.loader", "UnsafeLoader"),
     ("yaml", "Loader"),
     ("yaml", "FullLoader"),
     ("yaml", "SafeLoader"),
@@ -209,6 +211,33 @@ def _data_types() -> tuple[type, ...]:
     return (torch.Tensor, *{obj for obj in classes if isinstance(obj, type) and not issubclass(obj, enum.Enum)})
 
 
+_CODE = (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType, functools.partial)
+
+
+def _scan(obj: Any, allowed: frozenset[int] | set[int], action: str, depth: int = 0) -> None:
+    """Refuse a class or function inside ``obj`` (arguments or state, containers searched a few
+    levels deep) that the allow-list does not let a pickle call: an allowed callable such as
+    torch's ``_rebuild_from_type_v2(func, ...)`` or a tensor's backward hooks would call it."""
+    if isinstance(obj, _CODE):
+        if id(obj) not in allowed:
+            raise RefusedGlobal(f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}", action)
+        return
+    if depth >= 4:
+        return
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _scan(key, allowed, action, depth + 1)
+            _scan(value, allowed, action, depth + 1)
+    elif isinstance(obj, (tuple, list, set, frozenset)):
+        for item in obj:
+            _scan(item, allowed, action, depth + 1)
+
+
+def _is_config(inst: Any) -> bool:
+    config = _static_new_only().get("recbole.config.configurator.Config")
+    return config is not None and isinstance(inst, config)
+
+
 def _buildable(inst: Any) -> bool:
     """Whether ``BUILD`` may set state on ``inst``: an instance (never a class, function or
     module) of a type the allow-list lets a pickle create."""
@@ -226,6 +255,10 @@ class RestrictedUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
 
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._value_ids: set[int] = set()  # values-only classes this pickle named (model, YAML loader)
+
     def load(self) -> Any:
         try:
             return super().load()
@@ -236,13 +269,14 @@ class RestrictedUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
 
     def find_class(self, module: str, name: str) -> Any:
         key = f"{module}.{name}"
-        for allowed in (_static_calls(), _static_new_only(), _static_values()):
+        for allowed in (_static_calls(), _static_new_only()):
             if key in allowed:
                 return allowed[key]
-        model = _model_class(module, name)
-        if model is not None:
-            return model
-        raise RefusedGlobal(key, "import")
+        value = _static_values().get(key) or _model_class(module, name)
+        if value is None:
+            raise RefusedGlobal(key, "import")
+        self._value_ids.add(id(value))
+        return value
 
     @staticmethod
     def _check(func: Any, allowed: frozenset[int], action: str) -> None:
@@ -251,21 +285,26 @@ class RestrictedUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
 
     def load_reduce(self) -> None:
         self._check(self.stack[-2], _call_ids(), "call")
+        _scan(self.stack[-1], _call_ids(), "call argument")
         super().load_reduce()
 
     def load_newobj(self) -> None:
         self._check(self.stack[-2], _new_ids(), "instantiation")
+        _scan(self.stack[-1], _call_ids(), "instantiation argument")
         super().load_newobj()
 
     def load_newobj_ex(self) -> None:
         self._check(self.stack[-3], _new_ids(), "instantiation")
+        _scan(self.stack[-2:], _call_ids(), "instantiation argument")
         super().load_newobj_ex()
 
     def load_build(self) -> None:
-        inst = self.stack[-2]
+        state, inst = self.stack[-1], self.stack[-2]
         if not _buildable(inst):
             name = getattr(inst, "__qualname__", None) or type(inst).__qualname__
             raise RefusedGlobal(f"{getattr(inst, '__module__', type(inst).__module__)}.{name}", "state update")
+        # a Config holds its model and YAML loader classes as plain values; nothing else may hold code
+        _scan(state, _call_ids() | self._value_ids if _is_config(inst) else _call_ids(), "state value")
         super().load_build()
 
     def load_inst(self) -> None:
