@@ -32,7 +32,7 @@ def report_error(prog: str, error: BaseException) -> int:
 
 def _log_file() -> Path | None:
     for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler) and os.path.exists(handler.baseFilename):
+        if isinstance(handler, logging.FileHandler) and os.path.isfile(handler.baseFilename):
             return Path(handler.baseFilename)
     return None
 

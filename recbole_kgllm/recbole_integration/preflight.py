@@ -108,8 +108,32 @@ def _check_teacher_checkpoint(config: Any) -> None:
     load_recbole_checkpoint(str(path), map_location="cpu", trust=config_trusts_checkpoints(config))
 
 
+def _check_load_col(config: Any) -> None:
+    """A knowledge model with a ``load_col`` that leaves out ``kg`` or ``link`` gets no KG from
+    RecBole (``TypeError`` in ``KnowledgeBasedDataset._check_kg``)."""
+    from recbole_kgllm.recbole_integration.validation.targets import is_knowledge_model
+
+    load_col = _get(config, "load_col")
+    if not isinstance(load_col, dict) or not is_knowledge_model(config):
+        return
+    needed = {
+        "kg": [_get(config, k) for k in ("HEAD_ENTITY_ID_FIELD", "RELATION_ID_FIELD", "TAIL_ENTITY_ID_FIELD")],
+        "link": [_get(config, k) for k in ("ITEM_ID_FIELD", "ENTITY_ID_FIELD")],
+    }
+    missing = {kind: fields for kind, fields in needed.items() if kind not in load_col}
+    if missing:
+        extra = ", ".join(f"'{kind}': {fields}" for kind, fields in missing.items())
+        raise ConfigError(
+            f"--load_col has no {' or '.join(repr(k) for k in missing)} entry, so RecBole loads no knowledge graph for "
+            f"{_get(config, 'model')} (a knowledge model): add {extra} to load_col"
+        )
+
+
 #: Checks that need no data and no slow import, in order.
-_CHEAP_CHECKS = (_check_numbers, _check_text_encoder, _check_model_params, _check_feature_settings, _check_teacher_checkpoint)
+_CHEAP_CHECKS = (
+    _check_numbers, _check_load_col, _check_text_encoder, _check_model_params, _check_feature_settings,
+    _check_teacher_checkpoint,
+)
 
 
 def check_settings(config: Any) -> None:

@@ -105,3 +105,10 @@ def test_process_count_must_match_the_listed_gpus(monkeypatch: pytest.MonkeyPatc
         check_processes(3)
     with pytest.raises(ConfigError, match="at least 1"):
         check_processes(0)
+
+
+def test_knowledge_model_with_a_load_col_without_kg(tiny: Path, in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:
+    _fails_in_one_line(
+        ["--model=KGIN", f"--dataset={NAME}", f"--data_path={tiny}", "--load_col={'inter': ['user_id', 'item_id']}"],
+        capfd, "--load_col has no 'kg' or 'link' entry", "'kg': ['head_id', 'relation_id', 'tail_id']",
+    )
