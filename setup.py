@@ -29,6 +29,9 @@ INSTALL_REQUIRES = [
     "tqdm>=4.60",
     "pyyaml>=6",
     "matplotlib>=3.7",
+    # recommend/serve: the HTTP server (pydantic-free; pip check clean with ray 2.6.3)
+    "starlette>=0.37,<2",
+    "uvicorn>=0.29,<1",
 ]
 
 setup(

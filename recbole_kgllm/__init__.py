@@ -24,4 +24,14 @@ def load_data_and_model(model_file: str):  # noqa: ANN201 - lazy import keeps im
     return _load(model_file)
 
 
-__all__ = ["__version__", "hookimpl", "load_data_and_model"]
+def recommend(checkpoint_or_model, users, k: int = 10, explain: bool = False, **kwargs):  # noqa: ANN001, ANN201
+    """Top-``k`` items, with reasons if ``explain``, for user tokens of a checkpoint or export.
+
+    See :func:`recbole_kgllm.serving.recommend`.
+    """
+    from recbole_kgllm.serving import recommend as _recommend
+
+    return _recommend(checkpoint_or_model, users, k, explain, **kwargs)
+
+
+__all__ = ["__version__", "hookimpl", "load_data_and_model", "recommend"]

@@ -99,6 +99,9 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "features": ("compute or reuse KG / text features (kg | text)", _lazy("recbole_kgllm.features.cli:features_main")),
     "convert": ("convert a raw dataset bundle to RecBole atomic files", _lazy("recbole_kgllm.datasets.cli:convert_main")),
     "bench": ("benchmark models over seeds on identical data (results.csv, results.md, plots)", _lazy("recbole_kgllm.bench.cli:bench_main")),
+    "recommend": ("top-k items with reasons for users of a checkpoint or export", _lazy("recbole_kgllm.serving.cli:recommend_main")),
+    "export": ("export a checkpoint for serving (safetensors, token files, manifest)", _lazy("recbole_kgllm.serving.cli:export_main")),
+    "serve": ("serve recommendations over HTTP (GET /recommend, /health)", _lazy("recbole_kgllm.serving.cli:serve_main")),
 }
 
 

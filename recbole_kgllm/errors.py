@@ -82,3 +82,21 @@ class DataFileError(KGLLMError, ValueError):
 
 class BrokenPluginError(KGLLMError):
     """A plugin could not be loaded or its hook failed (the message names it and its distribution)."""
+
+
+# --- serving (recommend / export / serve) ---
+
+
+class UnknownUserError(KGLLMError, KeyError):
+    """A user token that the dataset does not know (recommend, serve)."""
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+        super().__init__(f"unknown user '{user}': not a user token of this model's dataset")
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0])
+
+
+class ExportError(KGLLMError):
+    """An export folder is missing, damaged, or the model cannot be exported."""

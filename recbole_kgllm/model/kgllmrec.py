@@ -25,7 +25,7 @@ from recbole_kgllm.recbole_integration.trainers import ClosedFormTrainer, KGLLMT
 
 logger = logging.getLogger(__name__)
 
-#: The trainer of each way of training a backbone (:attr:`Backbone.training`).
+#: The trainer of each way of training a backbone (:attr:`Backbone.fit_kind`).
 TRAINERS = {"gradient": KGLLMTrainer, "closed_form": ClosedFormTrainer}
 
 
@@ -56,7 +56,7 @@ class KGLLMRec(GeneralRecommender):
     @staticmethod
     def trainer_for(config: Any) -> type:
         """The trainer of the configured backbone's way of training."""
-        return TRAINERS[KGLLMRecParams.from_config(config).backbone_class().training]
+        return TRAINERS[KGLLMRecParams.from_config(config).backbone_class().fit_kind]
 
     def __init__(self, config: Any, dataset: Any, features: ModelFeatures | None = None) -> None:
         super().__init__(config, dataset)
@@ -66,6 +66,11 @@ class KGLLMRec(GeneralRecommender):
         log_coverage("user", self.n_users, dict(features.users))
         self.backbone = params.backbone_class()(params=params, data=training_data(config, dataset), features=features)
         self.loss_names: list[str] = []
+
+    def forward(self) -> tuple[Tensor, Tensor]:
+        """Final user ``[U, d]`` and item ``[I, d]`` representations, for backbones that have them
+        (the gradient ones; a closed form raises ``NotImplementedError``)."""
+        return self.backbone()
 
     def calculate_loss(self, interaction: Any) -> tuple[Tensor, ...]:
         """The backbone's loss terms for a batch (named in :attr:`loss_names`)."""

@@ -48,7 +48,7 @@ def check_backbone_contract(backbone_cls: type[Backbone], **params: Any) -> None
     label = backbone_cls.__name__
     assert issubclass(backbone_cls, Backbone), f"{label} must subclass Backbone"
     assert isinstance(getattr(backbone_cls, "name", None), str) and backbone_cls.name, f"{label} needs a name"
-    assert backbone_cls.training in ("gradient", "closed_form"), f"{label}.training is {backbone_cls.training!r}"
+    assert backbone_cls.fit_kind in ("gradient", "closed_form"), f"{label}.fit_kind is {backbone_cls.fit_kind!r}"
     config = KGLLMRecParams(backbone=backbone_cls.name, embedding_size=8, **params)
     needs = backbone_cls.feature_needs(config)
     assert isinstance(needs, FeatureNeeds), f"{label}.feature_needs must return FeatureNeeds"
@@ -69,7 +69,7 @@ def check_backbone_contract(backbone_cls: type[Backbone], **params: Any) -> None
             assert not torch.allclose(other, scores), f"{label} declares views {sorted(needs.items)} but ignores them"
 
     trainable = [p for p in backbone.parameters() if p.requires_grad]
-    if backbone_cls.training == "closed_form":
+    if backbone_cls.fit_kind == "closed_form":
         assert not trainable, f"closed-form {label} has trainable parameters"
         return
     assert trainable, f"gradient-trained {label} has no trainable parameters"

@@ -54,8 +54,8 @@ def ml100k_slice(tmp_path_factory: pytest.TempPathFactory, ml100k_source: Path) 
     return write_slice(ml100k_source, tmp_path_factory.mktemp("ml100k_slice"), SLICE_USERS, SLICE_ITEMS)
 
 
-#: The columns RecBole's ml-100k YAML loads (another dataset name gets RecBole's sample defaults);
-#: a knowledge model needs the ``kg`` and ``link`` entries too (general models ignore them).
+#: The columns RecBole's ml-100k YAML loads (another dataset name gets RecBole's sample defaults),
+#: and the KG's (read by knowledge models only).
 SLICE_COLUMNS = (
     "{'inter': ['user_id', 'item_id', 'rating', 'timestamp'], 'kg': ['head_id', 'relation_id', 'tail_id'], "
     "'link': ['item_id', 'entity_id']}"

@@ -23,17 +23,13 @@ LOAD_COL = {"inter": ["user_id", "item_id"], "kg": ["head_id", "relation_id", "t
 
 
 def _model(dataset: str, settings: dict) -> tuple[object, object]:
-    """The default KGLLMRec on ``dataset`` and its training dataset."""
-    from recbole.data import create_dataset, data_preparation
-    from recbole.utils import init_seed
+    """The default KGLLMRec on ``dataset`` and its training dataset, built by the run pipeline's
+    stages (seeded as run_recbole seeds: the random split is the seed's)."""
+    from recbole_kgllm.recbole_integration import pipeline
 
-    from recbole_kgllm.model.kgllmrec import KGLLMRec
-    from recbole_kgllm.recbole_integration.config import build_config
-
-    config = build_config("KGLLMRec", dataset, None, settings)
-    init_seed(config["seed"], config["reproducibility"])  # as run_recbole: the random split is the seed's
-    train, _, _ = data_preparation(config, create_dataset(config))
-    return KGLLMRec(config, train._dataset), train._dataset
+    config = pipeline.start("KGLLMRec", dataset, None, settings, log=False)
+    data = pipeline.load_data(config)
+    return pipeline.build_model(config, data.train_dataset), data.train_dataset
 
 
 def _cold_items_in_top20(model: object, train: object) -> float:
@@ -42,7 +38,7 @@ def _cold_items_in_top20(model: object, train: object) -> float:
     cold = torch.from_numpy(np.asarray(x.getnnz(axis=0) == 0))
     cold[0] = False  # padding
     users = torch.arange(1, x.shape[0])
-    scores = model.backbone.scores(users)
+    scores = model.backbone.full_scores(users)
     seen = torch.from_numpy(x[users.numpy()].toarray() > 0)
     scores = scores.masked_fill(seen, float("-inf"))
     scores[:, 0] = float("-inf")

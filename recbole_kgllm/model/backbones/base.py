@@ -6,7 +6,7 @@ RecBole object, so it can be built and tested on synthetic inputs
 (:func:`recbole_kgllm.testing.backbone_contract.check_backbone_contract`).
 
 Backbones register through the ``kgllm_register_backbones`` hook and are selected with
-``backbone: <name>``. Two ways of training exist, declared by :attr:`Backbone.training`:
+``backbone: <name>``. Two ways of training exist, declared by :attr:`Backbone.fit_kind`:
 
 * ``"gradient"``: RecBole's training loop calls :meth:`Backbone.loss_terms` on each batch
   (subclass :class:`~recbole_kgllm.model.backbones.fused.FusedBackbone` and implement
@@ -27,7 +27,7 @@ from recbole_kgllm.registry import get_registry
 if TYPE_CHECKING:
     from recbole_kgllm.model.params import KGLLMRecParams
 
-Training = Literal["gradient", "closed_form"]
+FitKind = Literal["gradient", "closed_form"]
 
 
 class Backbone(nn.Module, ABC):
@@ -40,7 +40,8 @@ class Backbone(nn.Module, ABC):
     """
 
     name: ClassVar[str]
-    training: ClassVar[Training] = "gradient"
+    #: How it is trained (not ``training``: that is ``nn.Module``'s train/eval flag).
+    fit_kind: ClassVar[FitKind] = "gradient"
     #: The KGLLMRec settings this backbone reads besides ``backbone``/``backbone_kwargs``; a
     #: setting outside it, changed from its default, is an error (it would be silently ignored).
     reads: ClassVar[frozenset[str]] = frozenset()
@@ -93,4 +94,4 @@ class Backbone(nn.Module, ABC):
         return {}
 
 
-__all__ = ["Backbone", "Training"]
+__all__ = ["Backbone", "FitKind"]

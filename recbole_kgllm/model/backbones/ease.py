@@ -132,7 +132,7 @@ class EaseBackbone(Backbone):
     """
 
     name = "ease"
-    training = "closed_form"
+    fit_kind = "closed_form"
     reads = frozenset({"embedding_size", "reg_weight", "use_kg", "use_text", "cold_start", "cold_start_weight"})
 
     @classmethod
