@@ -3,27 +3,19 @@ cross-invocation paired table."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from _scripts import load_script
+
 from recbole_kgllm.bench.cold_split import cold_split
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
-
-tune = _load("tune_cold_scale")
-paired = _load("paired_table")
+tune = load_script("tune_cold_scale")
+paired = load_script("paired_table")
 
 
 def _row(scale: float, warm_ndcg: float, warm_recall: float, cold_recall: float) -> dict[str, float]:
