@@ -92,6 +92,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "features": ("compute or reuse KG / text features (kg | text)", _lazy("recbole_kgllm.features.cli:features_main")),
     "convert": ("convert a raw dataset bundle to RecBole atomic files", _lazy("recbole_kgllm.datasets.cli:convert_main")),
     "bench": ("benchmark models over seeds on identical data (results.csv, results.md, plots)", _lazy("recbole_kgllm.bench.cli:bench_main")),
+    "synth": ("write a synthetic dataset of any size (power-law popularity, KG, titles)", _lazy("recbole_kgllm.datasets.synthetic:synth_main")),
+    "tune": ("tune hyper-parameters on the validation metric with Ray Tune (RecBole's search-space file)", _lazy("recbole_kgllm.tune.cli:tune_main")),
 }
 
 
