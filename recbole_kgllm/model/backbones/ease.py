@@ -130,7 +130,7 @@ class EaseBackbone(Backbone):
     the training counts and the split ratio (:func:`recbole_kgllm.model.cold_start.new_item_share`)
     and treats every cold item as new when the split is not a ratio split.
     ``solver`` (``auto``), ``sparse_min_items`` (10000), ``sparse_neighbours`` (200),
-    ``sparse_gram_topk`` (200): the sparse path for large catalogues
+    ``sparse_gram_topk`` (400): the sparse path for large catalogues
     (:mod:`recbole_kgllm.model.backbones.ease_sparse`).
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
     (see ``docs/tuning.md``).

@@ -18,16 +18,27 @@ from tqdm.auto import tqdm
 BLOCK_BUDGET = 40_000_000
 
 
-def topk_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """The ``k`` largest entries of each row of ``matrix`` (others dropped)."""
-    matrix = matrix.tocsr()
+def topk_mask(matrix: sp.csr_matrix, k: int, score: np.ndarray | None = None) -> np.ndarray:
+    """``[nnz]`` bool: the ``k`` stored entries of each row of CSR ``matrix`` with the largest
+    ``score`` (one per stored entry; default: the values)."""
     counts = np.diff(matrix.indptr)
     if k <= 0 or counts.max(initial=0) <= k:
-        return matrix
+        return np.ones(matrix.nnz, dtype=bool)
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    order = np.lexsort((-matrix.data, rows))
+    order = np.lexsort((-(matrix.data if score is None else score), rows))
     rank = np.arange(len(order)) - matrix.indptr[rows[order]]
-    keep = order[rank < k]
+    keep = np.zeros(matrix.nnz, dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def topk_per_row(matrix: sp.csr_matrix, k: int, score: np.ndarray | None = None) -> sp.csr_matrix:
+    """The ``k`` entries of each row of ``matrix`` with the largest ``score`` (see :func:`topk_mask`)."""
+    matrix = matrix.tocsr()
+    keep = topk_mask(matrix, k, score)
+    if keep.all():
+        return matrix
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     return sp.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape)
 
 
@@ -46,7 +57,8 @@ def column_blocks(x: sp.csr_matrix, budget: int = BLOCK_BUDGET) -> list[tuple[in
 
 
 def topk_gram(
-    x: sp.csr_matrix, priors: Sequence[tuple[float, sp.spmatrix]] = (), *, topk: int, budget: int = BLOCK_BUDGET
+    x: sp.csr_matrix, priors: Sequence[tuple[float, sp.spmatrix]] = (), *, topk: int, budget: int = BLOCK_BUDGET,
+    reg_weight: float | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """(off-diagonal top-K part ``[I, I]`` CSR float32, exact diagonal ``[I]`` float64).
 
@@ -57,6 +69,9 @@ def topk_gram(
         x: ``[U, I]`` CSR interactions.
         priors: ``(alpha, S)`` pairs of ``[I, I]`` sparse symmetric priors.
         topk: entries kept per item (0 keeps all: the exact sparse Gram).
+        reg_weight: when given, row ``j`` also keeps the ``topk`` entries with the largest
+            ``|G_ji| / (G_ii + reg_weight)`` (the first-order estimate of EASE's ``|B_ij|``, by which
+            neighbours are chosen), so a row holds at most ``2 topk`` entries.
     """
     x = sp.csr_matrix(x, dtype=np.float32)
     n = x.shape[1]
@@ -74,7 +89,11 @@ def topk_gram(
         off = block.row + start != block.col
         block = sp.csr_matrix((block.data[off], (block.row[off], block.col[off])), shape=(end - start, n))
         block.eliminate_zeros()
-        parts.append(topk_per_row(block, topk))
+        keep = topk_mask(block, topk)  # the largest entries: what the local systems G_NN need
+        if reg_weight is not None:  # and the likeliest neighbours (largest first-order |B_ij|)
+            keep |= topk_mask(block, topk, np.abs(block.data) / (diag[block.indices] + reg_weight))
+        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        parts.append(sp.csr_matrix((block.data[keep], (rows[keep], block.indices[keep])), shape=block.shape))
     return sp.vstack(parts).tocsr().astype(np.float32), diag
 
 
@@ -84,4 +103,4 @@ def symmetrised(chosen: sp.csr_matrix) -> sp.csr_matrix:
     return (chosen + chosen.T - both).tocsr().astype(np.float32)
 
 
-__all__ = ["BLOCK_BUDGET", "column_blocks", "symmetrised", "topk_gram", "topk_per_row"]
+__all__ = ["BLOCK_BUDGET", "column_blocks", "symmetrised", "topk_gram", "topk_mask", "topk_per_row"]

@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 #: Default neighbours per item (columns of B keep at most this many entries).
 DEFAULT_NEIGHBOURS = 200
-#: Default Gram entries kept per item (0: all, the exact sparse Gram); more changed nothing
-#: measurable on ml-100k and the 10k synthetic set (docs/scale.md).
-DEFAULT_GRAM_TOPK = 200
+#: Default Gram entries kept per item, by value and by first-order |B_ij| (0: all, the exact
+#: sparse Gram); dense catalogues gain from more (docs/scale.md).
+DEFAULT_GRAM_TOPK = 400
 #: Items solved per batch.
 BATCH_ITEMS = 128
 
@@ -128,7 +128,7 @@ def sparse_ease(
         gram_topk: ``K`` Gram entries kept per item before symmetrising (0: all); at least ``k``.
     """
     gram_topk = 0 if gram_topk <= 0 else max(gram_topk, neighbours)
-    chosen, diag = topk_gram(x, priors, topk=gram_topk)
+    chosen, diag = topk_gram(x, priors, topk=gram_topk, reg_weight=reg_weight)
     gram = symmetrised(chosen)
     nbr, rhs, counts = neighbour_table(gram, neighbours, diag, reg_weight)
     del gram
