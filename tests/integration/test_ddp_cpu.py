@@ -3,8 +3,9 @@
 Stated tolerance: 2 processes train on the same data as 1 (each rank sees half of every batch,
 gradients are averaged, the initial model is the same) but draw different negatives and see the
 batches in another order, so their test metrics are equal up to training noise: on this slice
-we require |NDCG@10 (2 processes) - NDCG@10 (1 process)| <= 0.02 and Recall@10 likewise (the
-spread between two seeds of the 1-process run is of that size; docs/distributed.md).
+we require |NDCG@10 (2 processes) - NDCG@10 (1 process)| <= 0.02 and |Recall@10 diff| <= 0.03
+(about two standard deviations of the difference between two 1-process trainings with other
+seeds; measured in docs/distributed.md with benchmarks/ddp_cpu.py).
 The checkpoint a DDP run wrote reloads in one process and reproduces the DDP test metrics
 (RecBole averages per-rank results; the padding of the distributed sampler repeats at most one
 user per rank) within 0.005.
@@ -62,7 +63,7 @@ def test_two_cpu_processes_match_one_and_the_checkpoint_reloads(tmp_path: Path, 
     two = _run(two_dir, data, "--nproc=2", f"--port={_free_port()}")
     assert 0.0 < two["ndcg@10"] <= 1.0
     assert abs(two["ndcg@10"] - one["ndcg@10"]) <= 0.02, (one, two)
-    assert abs(two["recall@10"] - one["recall@10"]) <= 0.02, (one, two)
+    assert abs(two["recall@10"] - one["recall@10"]) <= 0.03, (one, two)
 
     (checkpoint,) = (two_dir / "saved").glob("BPR-*.pth")
     from recbole.trainer import Trainer
