@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from recbole_kgllm.recbole_integration import compat
-from recbole_kgllm.recbole_integration.compat import checkpoint, collector, shims
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, distributed, shims
 
 SHIM_NAMES = tuple(shims.SHIMS)
 _real_find_spec = importlib.util.find_spec
@@ -26,6 +26,7 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved_modules = {name: sys.modules.get(name) for name in SHIM_NAMES}
     saved_load = torch.load
     had_collector_fix = collector.uninstall_collector_fix()
+    had_cpu_ddp = distributed.uninstall_cpu_ddp()
     checkpoint.uninstall_checkpoint_loading()
     for name in SHIM_NAMES:
         shims.uninstall_shim(name)
@@ -35,6 +36,9 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     collector.uninstall_collector_fix()
     if had_collector_fix:
         collector.install_collector_fix()
+    distributed.uninstall_cpu_ddp()
+    if had_cpu_ddp:
+        distributed.install_cpu_ddp()
     for name, module in saved_modules.items():
         if module is None:
             sys.modules.pop(name, None)
@@ -69,7 +73,7 @@ def test_apply_installs_missing_modules_with_specs(clean_compat: None, monkeypat
     assert compat.compat_status().modules == {"dgl": "missing", "torch_scatter": "missing"}
     report = compat.apply_compat()
     assert dict(report.modules) == {"dgl": "shim", "torch_scatter": "shim"}
-    assert len(report.changes) == 3 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix
+    assert len(report.changes) == 4 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix and CPU DDP
     assert report.beyond_accuracy_metrics
     for name in SHIM_NAMES:
         module = sys.modules[name]
@@ -166,3 +170,17 @@ def test_only_recbole_callers_get_weights_only_false(
 def test_load_recbole_checkpoint_reads_protocol_4_files(clean_compat: None, tmp_path: Path) -> None:
     loaded = checkpoint.load_recbole_checkpoint(_recbole_like_checkpoint(tmp_path), map_location="cpu")
     assert loaded["config"].model == "BPR"
+
+
+def test_cpu_ddp_shim_wraps_and_unwraps_recbole(clean_compat: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recbole.config.configurator import Config
+    from recbole.trainer import trainer as trainer_module
+
+    original_init, original_ddp = Config._init_device, trainer_module.DistributedDataParallel
+    assert distributed.install_cpu_ddp() and not distributed.install_cpu_ddp()
+    assert distributed.is_cpu_ddp_installed() and Config._init_device is not original_init
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert distributed.wants_gloo({}) and distributed.wants_gloo({"ddp_backend": "gloo"})
+    assert not distributed.wants_gloo({"ddp_backend": "nccl"})
+    assert distributed.uninstall_cpu_ddp()
+    assert Config._init_device is original_init and trainer_module.DistributedDataParallel is original_ddp

@@ -85,6 +85,19 @@ def install_cpu_ddp() -> bool:
     return True
 
 
+def uninstall_cpu_ddp() -> bool:
+    """Restore RecBole's own ``_init_device`` and DDP class (for tests). True if installed."""
+    from recbole.config.configurator import Config
+    from recbole.trainer import trainer as trainer_module
+
+    if not getattr(Config._init_device, _MARK, False):
+        return False
+    Config._init_device = Config._init_device.__wrapped__
+    if getattr(trainer_module.DistributedDataParallel, _MARK, False):
+        trainer_module.DistributedDataParallel = trainer_module.DistributedDataParallel.__wrapped__
+    return True
+
+
 def is_cpu_ddp_installed() -> bool:
     """Whether :func:`install_cpu_ddp` is in place."""
     from recbole.config.configurator import Config
@@ -92,4 +105,4 @@ def is_cpu_ddp_installed() -> bool:
     return bool(getattr(Config._init_device, _MARK, False))
 
 
-__all__ = ["install_cpu_ddp", "is_cpu_ddp_installed", "wants_gloo"]
+__all__ = ["install_cpu_ddp", "is_cpu_ddp_installed", "uninstall_cpu_ddp", "wants_gloo"]
