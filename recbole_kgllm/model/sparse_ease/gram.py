@@ -9,6 +9,7 @@ diagonal (item counts plus prior diagonals) is returned separately and exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,8 +59,8 @@ def column_blocks(x: sp.csr_matrix, budget: int = BLOCK_BUDGET) -> list[tuple[in
 
 def topk_gram(
     x: sp.csr_matrix, priors: Sequence[tuple[float, sp.spmatrix]] = (), *, topk: int, budget: int = BLOCK_BUDGET,
-    reg_weight: float | None = None,
-) -> tuple[sp.csr_matrix, np.ndarray]:
+    reg_weight: float | None = None, return_largest: bool = False,
+) -> Any:
     """(off-diagonal top-K part ``[I, I]`` CSR float32, exact diagonal ``[I]`` float64).
 
     Row ``j`` holds the ``topk`` largest entries of ``G[j, :]`` (not symmetrised: every row has
@@ -72,6 +73,8 @@ def topk_gram(
         reg_weight: when given, row ``j`` also keeps the ``topk`` entries with the largest
             ``|G_ji| / (G_ii + reg_weight)`` (the first-order estimate of EASE's ``|B_ij|``, by which
             neighbours are chosen), so a row holds at most ``2 topk`` entries.
+        return_largest: also return the part kept by value only (a third element), which is
+            what the solver reads ``G_NN`` from (half the entries to gather).
     """
     x = sp.csr_matrix(x, dtype=np.float32)
     n = x.shape[1]
@@ -80,7 +83,7 @@ def topk_gram(
     weighted = [(float(a), sp.csr_matrix(s, dtype=np.float32)) for a, s in priors if float(a) != 0.0]
     for alpha, s in weighted:
         diag += alpha * s.diagonal()
-    parts = []
+    parts, by_value = [], []
     for start, end in tqdm(column_blocks(x, budget), desc="sparse Gram (top-K)", unit="block", disable=None):
         block = (xc[:, start:end].T @ x).tocsr()  # [s, I]
         for alpha, s in weighted:
@@ -89,12 +92,18 @@ def topk_gram(
         off = block.row + start != block.col
         block = sp.csr_matrix((block.data[off], (block.row[off], block.col[off])), shape=(end - start, n))
         block.eliminate_zeros()
-        keep = topk_mask(block, topk)  # the largest entries: what the local systems G_NN need
+        largest = topk_mask(block, topk)  # the largest entries: what the local systems G_NN need
+        keep = largest.copy()
         if reg_weight is not None:  # and the likeliest neighbours (largest first-order |B_ij|)
             keep |= topk_mask(block, topk, np.abs(block.data) / (diag[block.indices] + reg_weight))
         rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         parts.append(sp.csr_matrix((block.data[keep], (rows[keep], block.indices[keep])), shape=block.shape))
-    return sp.vstack(parts).tocsr().astype(np.float32), diag
+        if return_largest:
+            by_value.append(sp.csr_matrix((block.data[largest], (rows[largest], block.indices[largest])), shape=block.shape))
+    chosen = sp.vstack(parts).tocsr().astype(np.float32)
+    if return_largest:
+        return chosen, diag, sp.vstack(by_value).tocsr().astype(np.float32)
+    return chosen, diag
 
 
 def symmetrised(chosen: sp.csr_matrix) -> sp.csr_matrix:
