@@ -128,16 +128,15 @@ def sparse_ease(
         gram_topk: ``K`` Gram entries kept per item before symmetrising (0: all); at least ``k``.
     """
     gram_topk = 0 if gram_topk <= 0 else max(gram_topk, neighbours)
-    chosen, diag, largest = topk_gram(x, priors, topk=gram_topk, reg_weight=reg_weight, return_largest=True)
+    chosen, diag = topk_gram(x, priors, topk=gram_topk, reg_weight=reg_weight)
     gram = symmetrised(chosen)
-    del chosen
     nbr, rhs, counts = neighbour_table(gram, neighbours, diag, reg_weight)
     del gram
     logger.info(
         "sparse EASE: %d items, Gram %d entries (top-%s), %.1f neighbours per item on average",
-        x.shape[1], largest.nnz, gram_topk or "all", counts.mean() if len(counts) else 0.0,
+        x.shape[1], chosen.nnz, gram_topk or "all", counts.mean() if len(counts) else 0.0,
     )
-    return solve_columns(largest, diag, reg_weight, nbr, rhs).tocsr()
+    return solve_columns(chosen, diag, reg_weight, nbr, rhs).tocsr()
 
 
 __all__ = ["DEFAULT_GRAM_TOPK", "DEFAULT_NEIGHBOURS", "neighbour_table", "solve_columns", "sparse_ease"]
