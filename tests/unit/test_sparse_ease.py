@@ -100,3 +100,24 @@ def test_solver_options() -> None:
         SolverOptions.pop_from({"solver": "fast"})
     with pytest.raises(ConfigError, match="sparse_neighbours"):
         SolverOptions.pop_from({"sparse_neighbours": 0})
+
+
+def test_the_sparse_solver_keeps_the_backbone_contract_and_round_trips_its_state() -> None:
+    from recbole_kgllm.model.backbones.ease import EaseBackbone
+    from recbole_kgllm.testing.backbone_contract import check_backbone_contract
+
+    check_backbone_contract(EaseBackbone, backbone_kwargs={"solver": "sparse", "sparse_neighbours": 10, "sparse_gram_topk": 20})
+    from recbole_kgllm.model.params import KGLLMRecParams
+    from recbole_kgllm.testing import backbone_contract as contract
+
+    params = KGLLMRecParams(backbone="ease", embedding_size=8, backbone_kwargs={"solver": "sparse", "sparse_neighbours": 10})
+    needs = EaseBackbone.feature_needs(params)
+    fitted = contract._build(EaseBackbone, params, contract._features(needs, seed=0))
+    assert fitted.sparse is not None and not hasattr(fitted, "item_similarity")
+    state = fitted.state_dict()
+    assert {"sparse.b_indptr", "sparse.b_indices", "sparse.b_values"} <= set(state)
+    other = contract._build(EaseBackbone, params, contract._features(needs, seed=7))
+    users = torch.tensor([1, 2, 3])
+    assert not torch.allclose(other.full_scores(users), fitted.full_scores(users))
+    other.load_state_dict(state)  # a checkpoint restores B (same shapes: same split)
+    torch.testing.assert_close(other.full_scores(users), fitted.full_scores(users))

@@ -30,9 +30,10 @@ class SparseItemModel(nn.Module):
 
     @property
     def b(self) -> sp.csr_matrix:
-        """The current ``B`` (after a checkpoint was loaded, the loaded one: the CSR views the
-        buffers' memory, which ``load_state_dict`` overwrites in place)."""
-        arrays = (self.b_values.data_ptr(), self.b_indices.data_ptr(), self.b_indptr.data_ptr())
+        """The current ``B`` (after a checkpoint was loaded, the loaded one: rebuilt whenever a
+        buffer was replaced or written in place, which ``load_state_dict`` does)."""
+        buffers = (self.b_values, self.b_indices, self.b_indptr)
+        arrays = tuple((t.data_ptr(), t._version) for t in buffers)
         if getattr(self, "_b_arrays", None) != arrays:
             self._b_cache = sp.csr_matrix(
                 (self.b_values.cpu().numpy(), self.b_indices.cpu().numpy(), self.b_indptr.cpu().numpy()), shape=self.shape
