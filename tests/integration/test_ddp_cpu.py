@@ -86,3 +86,15 @@ def test_a_gpu_request_without_gpus_is_one_line(tmp_path: Path, ml100k_source: P
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "asks for 2 GPUs" in done.stderr and "--ddp_backend=gloo" in done.stderr
+
+
+def test_the_closed_form_says_it_runs_in_one_process(tmp_path: Path, ml100k_source: Path) -> None:
+    data = _slice(ml100k_source, tmp_path / "data", users=40)
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONUNBUFFERED="1")
+    done = subprocess.run(
+        [str(BIN / "run_recbole"), "--model=EASE", "--dataset=ml-slice", f"--data_path={data}", "--nproc=2", "--show_progress=False"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "EASE is fitted in closed form in one process: --nproc=2 is ignored, running 1 process" in done.stdout
+    assert "test result: " in done.stdout
