@@ -102,6 +102,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "recommend": ("top-k items with reasons for users of a checkpoint or export", _lazy("recbole_kgllm.serving.cli:recommend_main")),
     "export": ("export a checkpoint for serving (safetensors, token files, manifest)", _lazy("recbole_kgllm.serving.cli:export_main")),
     "serve": ("serve recommendations over HTTP (GET /recommend, /health)", _lazy("recbole_kgllm.serving.cli:serve_main")),
+    "synth": ("write a synthetic dataset of any size (power-law popularity, KG, titles)", _lazy("recbole_kgllm.datasets.synthetic:synth_main")),
+    "tune": ("tune hyper-parameters on the validation metric with Ray Tune (RecBole's search-space file)", _lazy("recbole_kgllm.tune.cli:tune_main")),
 }
 
 

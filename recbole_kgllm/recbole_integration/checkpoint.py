@@ -13,6 +13,7 @@ from torch import Tensor
 
 from recbole_kgllm.errors import ConfigError, KGLLMError
 from recbole_kgllm.recbole_integration.compat.checkpoint import load_recbole_checkpoint
+from recbole_kgllm.recbole_integration.distributed import single_process_config, strip_ddp_prefix
 
 
 def read_checkpoint(path: str | Path, *, map_location: Any = None) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def read_checkpoint(path: str | Path, *, map_location: Any = None) -> dict[str, 
 
 def _restore(model: Any, checkpoint: dict[str, Any], path: str | Path, label: str = "checkpoint") -> Any:
     try:
-        model.load_state_dict(checkpoint["state_dict"])
+        model.load_state_dict(strip_ddp_prefix(checkpoint["state_dict"]))
     except RuntimeError as error:
         detail = " ".join(line.strip() for line in str(error).splitlines()[1:])[:300]
         raise ConfigError(f"{label} {path} does not match the model rebuilt from it: {detail}") from None
@@ -62,7 +63,8 @@ def load_data_and_model(model_file: str | Path, *, trust_checkpoint: bool = Fals
     prepare_recbole()
     with trusted_checkpoints(trust_checkpoint):
         checkpoint = read_checkpoint(model_file)
-        config = checkpoint["config"]
+        config = single_process_config(checkpoint["config"])  # a DDP run's checkpoint loads in one process
+        config.compatibility_settings()  # numpy aliases RecBole's metrics use: set when a Config is built, not unpickled
         validate_dataset(config).log()
         init_seed(config["seed"], config["reproducibility"])
         init_logger(config)
@@ -97,7 +99,7 @@ def load_teacher(path: str, dataset: Any, device: Any) -> FrozenScorer:
     if not Path(path).is_file():
         raise ConfigError(f"teacher_checkpoint not found: {path}")
     checkpoint = read_checkpoint(path, map_location=device)
-    config = checkpoint["config"]
+    config = single_process_config(checkpoint["config"])
     config.final_config_dict["device"] = device
     model_class = resolve_model(config["model"])
     teacher = instantiate(config, dataset, model_class, feature_stage(config, model_class, dataset))

@@ -3,8 +3,8 @@ RecBole's logger dumps the configuration, before a dataset is loaded, a feature 
 checkpoint written): settings, device requests, the data files, writable output folders.
 
 Each problem is one typed error whose message is one line (``docs/reliability.md``). The run
-pipeline calls :func:`preflight`; the multi-process launcher calls :func:`check_processes`
-before spawning.
+pipeline calls :func:`preflight`; the multi-process launcher calls it once before spawning, with
+:func:`recbole_kgllm.recbole_integration.distributed.check_processes`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from recbole_kgllm.errors import ConfigError, UnknownComponentError
 from recbole_kgllm.recbole_integration.validation import ValidationReport, validate_dataset
 from recbole_kgllm.recbole_integration.validation.targets import feature_views
 
-__all__ = ["MODEL_PARAMS", "check_device", "check_processes", "check_settings", "check_writable", "preflight"]
+__all__ = ["MODEL_PARAMS", "check_device", "check_settings", "check_writable", "preflight"]
 
 #: Plugin models whose typed parameters can be checked from the config alone: model -> "module:Class"
 #: (the class's ``from_config`` validates). The one place that knows our models' parameter classes.
@@ -186,33 +186,6 @@ def check_device(config: Any) -> None:
             f"--gpu_id={gpu_id} names no usable CUDA device (torch {torch.__version__} sees "
             f"{torch.cuda.device_count()} with CUDA_VISIBLE_DEVICES={gpu_id}): pass the id of a GPU that exists, "
             "or --gpu_id= (empty) to run on the CPU"
-        )
-
-
-def check_processes(nproc: int, world_size: int = -1, gpu_id: str | None = None) -> None:
-    """A multi-process request (RecBole's multi-GPU path: one process per GPU, NCCL) must fit the
-    GPUs, and ``gpu_id`` (when known) must list one GPU per process, as RecBole asserts.
-
-    Raises:
-        ConfigError: one line.
-    """
-    if nproc < 1:
-        raise ConfigError(f"--nproc={nproc}: nproc must be at least 1")
-    if nproc == 1 and world_size <= 1:
-        return
-    import torch
-
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if count < nproc:
-        raise ConfigError(
-            f"--nproc={nproc} needs {nproc} CUDA GPUs (RecBole's multi-process runs use NCCL, one GPU each), "
-            f"but {count} {'is' if count == 1 else 'are'} available: run with --nproc={max(count, 1)}"
-        )
-    ids = [i for i in str(gpu_id or "").split(",") if i.strip()]
-    if gpu_id is not None and len(ids) < nproc:
-        raise ConfigError(
-            f"--nproc={nproc} runs one process per GPU listed in gpu_id, but gpu_id='{gpu_id}' lists {len(ids)}: "
-            f"pass --gpu_id={','.join(str(i) for i in range(nproc))}"
         )
 
 

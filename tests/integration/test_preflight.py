@@ -87,24 +87,38 @@ def test_gpu_id_with_use_gpu_false_runs_on_cpu(tiny: Path, in_tmp: Path, fresh_p
 
 
 @pytest.mark.skipif(torch.cuda.device_count() >= 2, reason="checks the answer without two GPUs")
-def test_more_processes_than_gpus(in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:
-    _fails_in_one_line(["--model=BPR", "--nproc=2"], capfd, "--nproc=2", "GPU")
+def test_more_nccl_processes_than_gpus(in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:
+    _fails_in_one_line(["--model=BPR", "--nproc=2", "--ddp_backend=nccl"], capfd, "--nproc=2", "GPU")
 
 
 def test_process_count_must_match_the_listed_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a 2-GPU machine answers (CUDA faked): RecBole would assert inside each spawned process."""
+    from recbole.model.general_recommender import BPR
+    from recbole.trainer import Trainer
+
     from recbole_kgllm.errors import ConfigError
-    from recbole_kgllm.recbole_integration.preflight import check_processes
+    from recbole_kgllm.recbole_integration.distributed import check_processes
+
+    def config(gpu_id: str) -> _Config:
+        return _Config({"gpu_id": gpu_id, "model": "BPR", "ddp_backend": "nccl"})
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    check_processes(2, -1, "0,1")
+    assert check_processes(2, -1, config("0,1"), BPR, Trainer) == 2
     with pytest.raises(ConfigError, match="gpu_id='0' lists 1: pass --gpu_id=0,1"):
-        check_processes(2, -1, "0")
-    with pytest.raises(ConfigError, match="needs 3 CUDA GPUs"):
-        check_processes(3)
+        check_processes(2, -1, config("0"), BPR, Trainer)
+    with pytest.raises(ConfigError, match="asks for 3 GPUs"):
+        check_processes(3, -1, config("0,1,2"), BPR, Trainer)
     with pytest.raises(ConfigError, match="at least 1"):
-        check_processes(0)
+        check_processes(0, -1, config("0"), BPR, Trainer)
+
+
+class _Config(dict):
+    """The two faces of a RecBole ``Config`` that ``check_processes`` reads."""
+
+    @property
+    def final_config_dict(self) -> dict:
+        return self
 
 
 def test_knowledge_model_with_a_load_col_without_kg(tiny: Path, in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:

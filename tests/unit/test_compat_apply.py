@@ -15,7 +15,7 @@ import torch
 
 from recbole_kgllm.recbole_integration import compat
 from recbole_kgllm.errors import UntrustedCheckpointError
-from recbole_kgllm.recbole_integration.compat import checkpoint, collector, saved_data, shims
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, distributed, saved_data, shims
 from recbole_kgllm.recbole_integration.compat.trust import trusted_checkpoints
 
 SHIM_NAMES = tuple(shims.SHIMS)
@@ -29,6 +29,7 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved_load = torch.load
     had_collector_fix = collector.uninstall_collector_fix()
     had_guard = saved_data.uninstall_saved_data_guard()
+    had_cpu_ddp = distributed.uninstall_cpu_ddp()
     checkpoint.uninstall_checkpoint_loading()
     for name in SHIM_NAMES:
         shims.uninstall_shim(name)
@@ -41,6 +42,9 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved_data.uninstall_saved_data_guard()
     if had_guard:
         saved_data.install_saved_data_guard()
+    distributed.uninstall_cpu_ddp()
+    if had_cpu_ddp:
+        distributed.install_cpu_ddp()
     for name, module in saved_modules.items():
         if module is None:
             sys.modules.pop(name, None)
@@ -75,7 +79,7 @@ def test_apply_installs_missing_modules_with_specs(clean_compat: None, monkeypat
     assert compat.compat_status().modules == {"dgl": "missing", "torch_scatter": "missing"}
     report = compat.apply_compat()
     assert dict(report.modules) == {"dgl": "shim", "torch_scatter": "shim"}
-    assert len(report.changes) == 4 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix and saved-data guard
+    assert len(report.changes) == 5 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix, saved-data guard, CPU DDP
     assert report.beyond_accuracy_metrics
     for name in SHIM_NAMES:
         module = sys.modules[name]
@@ -185,3 +189,17 @@ def test_recbole_callers_refuse_types_outside_the_allow_list_unless_trusted(clea
     with trusted_checkpoints():
         assert _load_from_module("recbole.trainer.trainer", path)["config"].model == "BPR"
     assert checkpoint.load_recbole_checkpoint(path, trust=True)["config"].model == "BPR"
+
+
+def test_cpu_ddp_shim_wraps_and_unwraps_recbole(clean_compat: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recbole.config.configurator import Config
+    from recbole.trainer import trainer as trainer_module
+
+    original_init, original_ddp = Config._init_device, trainer_module.DistributedDataParallel
+    assert distributed.install_cpu_ddp() and not distributed.install_cpu_ddp()
+    assert distributed.is_cpu_ddp_installed() and Config._init_device is not original_init
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert distributed.wants_gloo({}) and distributed.wants_gloo({"ddp_backend": "gloo"})
+    assert not distributed.wants_gloo({"ddp_backend": "nccl"})
+    assert distributed.uninstall_cpu_ddp()
+    assert Config._init_device is original_init and trainer_module.DistributedDataParallel is original_ddp

@@ -14,6 +14,7 @@ from recbole_kgllm.registry import resolve
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
 from recbole_kgllm.recbole_integration.feature_file import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_feature_file
+from recbole_kgllm.features.text.chunked import discard_chunks, encode_in_chunks
 from recbole_kgllm.features.text.encoder import TextEncoder
 from recbole_kgllm.features.text.settings import TextFeatureSettings
 from recbole_kgllm.features.text.template import TextTemplate
@@ -93,11 +94,13 @@ def text_result(config: Any, kind: Kind = "item", settings: TextFeatureSettings 
     template = TextTemplate(template=raw_template)
     encoder = make_encoder(settings)
     spec = text_spec(config, kind, template, encoder)
+    store = FeatureStore(root=settings.store_dir)
+    partial_dir = store.root / ".partial" / spec.kind / spec.key  # resumable chunks of a large catalogue
 
     def compute() -> EntryContent:
         tokens, texts, facts = build_texts(config, kind, template)
         start = time.perf_counter()
-        values = encoder.encode(texts)
+        values = encode_in_chunks(encoder, texts, partial_dir)
         seconds = time.perf_counter() - start
         n_rows = facts["n_rows"]
         return EntryContent(
@@ -115,7 +118,9 @@ def text_result(config: Any, kind: Kind = "item", settings: TextFeatureSettings 
             },
         )
 
-    return FeatureStore(root=settings.store_dir).get_or_compute(spec, compute)
+    result = store.get_or_compute(spec, compute)
+    discard_chunks(partial_dir)
+    return result
 
 
 __all__ = ["PRODUCER", "build_texts", "make_encoder", "text_result", "text_spec"]

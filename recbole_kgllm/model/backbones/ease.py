@@ -20,6 +20,8 @@ from torch import Tensor
 
 from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.model.backbones.base import Backbone
+from recbole_kgllm.model.backbones.ease_sparse import SolverOptions, fit_sparse
+from recbole_kgllm.model.sparse_ease.model import SparseItemModel
 from recbole_kgllm.model.cold_start import new_item_share
 from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
 from recbole_kgllm.model.params import KGLLMRecParams
@@ -127,6 +129,9 @@ class EaseBackbone(Backbone):
     share of items without training interactions treated as new; ``"auto"`` estimates it from
     the training counts and the split ratio (:func:`recbole_kgllm.model.cold_start.new_item_share`)
     and treats every cold item as new when the split is not a ratio split.
+    ``solver`` (``auto``), ``sparse_min_items`` (10000), ``sparse_neighbours`` (200),
+    ``sparse_gram_topk`` (400): the sparse path for large catalogues
+    (:mod:`recbole_kgllm.model.backbones.ease_sparse`).
     Large alphas with a top-k prior make the Gram matrix indefinite and break the solution
     (see ``docs/tuning.md``).
     """
@@ -160,12 +165,19 @@ class EaseBackbone(Backbone):
         self.prior_topk = int(options.pop("prior_topk", DEFAULT_PRIOR_TOPK))
         self.cold_scale = float(options.pop("cold_scale", DEFAULT_COLD_SCALE))
         self.cold_new_share = _checked_new_share(options.pop("cold_new_share", "auto"))
+        solver = SolverOptions.pop_from(options)  # issue 15: solver dispatch (ease_sparse.py)
         self.reject_unknown(self.name, options)
         self.train_share = data.train_share
         #: The new-item share the fit used (``None`` without calibration).
         self.new_share_used: float | None = None
         self.interactions = data.interactions.astype(np.float32)
         views = {name: (view.values, view.mask) for name, view in features.items.items()}
+        # --- solver dispatch (issue 15): large catalogues take the sparse path (ease_sparse.py) ---
+        self.sparse: SparseItemModel | None = None
+        if solver.sparse_for(data.n_items):
+            logger.info("ease: sparse solver (%d items, solver=%s)", data.n_items, solver.solver)
+            self.sparse = fit_sparse(self, views, solver, calibrate_cold=params.cold_start == "content_head")
+            return
         self.register_buffer(
             "item_similarity", self.fit(views, calibrate_cold=params.cold_start == "content_head"), persistent=True
         )
@@ -218,6 +230,8 @@ class EaseBackbone(Backbone):
         """``[B, n_items]``: the users' training rows times ``B``, as a sparse-dense product
         (a user's row holds only their interactions, so this costs ``nnz * n_items``, not
         ``B * n_items^2``)."""
+        if self.sparse is not None:  # issue 15: the sparse solver scores itself
+            return self.sparse.full_scores(users)
         rows = self.interactions[users.cpu().numpy()].tocoo()
         device = self.item_similarity.device
         index = torch.from_numpy(np.vstack([rows.row, rows.col]).astype(np.int64))

@@ -12,6 +12,8 @@ What breaks without this layer, and what :func:`apply_compat` does about it:
   current torch: a pure-torch/scipy stand-in (:mod:`.dgl_graph`) becomes importable as ``dgl``.
 * KGIN and MCCLK import ``torch_scatter``, source-only on PyPI: a pure-torch stand-in
   (:mod:`.torch_scatter_ops`) becomes importable as ``torch_scatter``.
+* RecBole's multi-process path hard-codes NCCL and one GPU per process: :mod:`.distributed`
+  runs it with gloo on CPU when CUDA is absent or ``ddp_backend: gloo`` is set.
 * RecBole's evaluation collector crashes on the beyond-accuracy metrics (``ItemCoverage``,
   ``GiniIndex``, ...; RecBole issue #2194): :mod:`.collector` lets their non-tensor inputs through.
 
@@ -34,7 +36,7 @@ from typing import Literal
 
 import torch
 
-from recbole_kgllm.recbole_integration.compat import checkpoint, collector, saved_data, shims
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, distributed, saved_data, shims
 
 __all__ = ["CompatReport", "apply_compat", "compat_status"]
 
@@ -123,6 +125,8 @@ def apply_compat() -> CompatReport:
             changes.append("recbole.data.utils: saved datasets/dataloaders are unpickled only when trusted")
         if collector.install_collector_fix():
             changes.append("recbole Collector: non-tensor values (ItemCoverage, GiniIndex inputs) pass through")
+        if distributed.install_cpu_ddp():
+            changes.append("recbole multi-process runs: gloo on CPU without CUDA or with ddp_backend: gloo")
         status = compat_status()
     report = CompatReport(
         modules=status.modules,
