@@ -52,12 +52,15 @@ def merged_metrics(config_metrics: Any, config_topk: Any, wanted: Sequence[str])
     return metrics, sorted(topk)
 
 
-def harness_load_col(load_col: Any, source: Path, dataset: str, fields: AtomicFields) -> Any:
+def harness_load_col(load_col: Any, source: Path, dataset: str, fields: AtomicFields, catalogue: str = "interacted") -> Any:
     """The config's ``load_col`` plus the ``kg`` and ``link`` columns when the dataset has
-    those files (``None``, "load everything", stays ``None``)."""
+    those files, and with ``catalogue="full"`` the ``.item`` id column (every listed item becomes a
+    candidate; ``None``, "load everything", stays ``None``)."""
     if load_col is None:
         return None
     out = {k: list(v) for k, v in dict(load_col).items()}
+    if catalogue == "full" and fields.item not in out.get("item", []):
+        out["item"] = [*out.get("item", []), fields.item]
     if (source / f"{dataset}.kg").is_file():
         out.setdefault("kg", [fields.head, fields.relation, fields.tail])
     if (source / f"{dataset}.link").is_file():
@@ -125,7 +128,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     recbole_metrics, posthoc = split_posthoc(config_metrics)
     harness: dict[str, Any] = {
         "metrics": recbole_metrics, "topk": topk,
-        "load_col": harness_load_col(base_config["load_col"], source, args.dataset, fields),
+        "load_col": harness_load_col(base_config["load_col"], source, args.dataset, fields, args.catalogue),
     }
     if "show_progress" not in settings:
         harness["show_progress"] = False
@@ -143,7 +146,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
                 )
                 digest = settings_hash(
                     spec, dataset=args.dataset, table=table, base=base, global_settings=settings,  # type: ignore[arg-type]
-                    config_files=config_files, cold_share=args.cold_share, time_cap=args.time_cap,
+                    config_files=config_files, cold_share=args.cold_share, time_cap=args.time_cap, catalogue=args.catalogue,
                 )
                 runs.append(Run(spec, seed, table, variant, knowledge[spec.model], spec.model in ours, digest))  # type: ignore[arg-type]
     out = Path(args.out).resolve()
@@ -153,8 +156,8 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
         posthoc_metrics=tuple(posthoc),
     )
     builder = DataBuilder(
-        source=source, dataset=args.dataset, root=out / "data", fields=fields,
-        ratios=split_ratios(base_config["eval_args"]["split"]),
+        source=source, dataset=args.dataset, root=out / ("data" if args.catalogue == "full" else f"data-{args.catalogue}"),
+        fields=fields, ratios=split_ratios(base_config["eval_args"]["split"]), catalogue=args.catalogue,
     )
     options = {
         "seeds": seeds, "metrics": metrics, "beyond": beyond, "source": source, "out": out,

@@ -1,0 +1,133 @@
+"""The inner validation of the EASE backbone's weight search: a split of the *training*
+interactions only (the model never sees RecBole's validation or test parts), and its metric.
+
+Each user with at least two training interactions gives ``share`` of them (at least one, seeded)
+to the inner validation part; optionally a set of items is held out entirely (every training
+interaction on them goes to the inner validation part), so that a cold-start scale can be scored
+on items the inner training part has never seen. Candidates are scored by NDCG@10 (the
+selection metric) and Recall@20 (logged) on the inner validation part, over at most
+``max_users`` users drawn with the same seed, training items masked as RecBole masks them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+
+@dataclass(frozen=True)
+class InnerSplit:
+    """Inner training and validation parts of the training interactions.
+
+    Attributes:
+        train: ``[U, I]`` CSR; valid: ``[U, I]`` CSR (disjoint, summing to the input);
+        users: ``[n]`` the users scored (have a validation interaction, sampled);
+        held_items: ``[h]`` items whose every interaction is in ``valid``.
+    """
+
+    train: sp.csr_matrix
+    valid: sp.csr_matrix
+    users: np.ndarray
+    held_items: np.ndarray
+
+    @property
+    def nnz_ratio(self) -> float:
+        """``nnz(train + valid) / nnz(train)``: how much larger the full Gram is (lambda is rescaled by it)."""
+        return (self.train.nnz + self.valid.nnz) / max(1, self.train.nnz)
+
+
+def inner_split(
+    x: sp.csr_matrix, *, share: float, seed: int, held_items: np.ndarray | None = None, max_users: int = 4000
+) -> InnerSplit:
+    """Split ``x`` ``[U, I]`` per user (see the module docstring).
+
+    Args:
+        x: training interactions (binary).
+        share: share of each user's interactions moved to validation (at least one when the user
+            has two or more).
+        seed: draws the interactions, the held-out items' treatment and the users scored.
+        held_items: items moved to validation entirely (none by default).
+        max_users: at most this many users are scored.
+    """
+    rng = np.random.default_rng(seed)
+    x = sp.csr_matrix(x, dtype=np.float32)
+    x.sum_duplicates()
+    held = np.zeros(x.shape[1], dtype=bool)
+    if held_items is not None and len(held_items):
+        held[np.asarray(held_items)] = True
+    to_valid = np.zeros(x.nnz, dtype=bool)
+    for user in range(x.shape[0]):
+        lo, hi = x.indptr[user], x.indptr[user + 1]
+        n = hi - lo
+        if n == 0:
+            continue
+        on_held = held[x.indices[lo:hi]]
+        to_valid[lo:hi] |= on_held
+        free = np.flatnonzero(~on_held)
+        if free.size >= 2:
+            k = max(1, int(round(share * free.size)))
+            k = min(k, free.size - 1)
+            to_valid[lo + rng.choice(free, size=k, replace=False)] = True
+    coo = x.tocoo()
+    order = np.argsort(coo.row, kind="stable")  # CSR order is row-major already; keep alignment explicit
+    rows, cols = coo.row[order], coo.col[order]
+    train = sp.csr_matrix((np.ones(int((~to_valid).sum()), np.float32), (rows[~to_valid], cols[~to_valid])), shape=x.shape)
+    valid = sp.csr_matrix((np.ones(int(to_valid.sum()), np.float32), (rows[to_valid], cols[to_valid])), shape=x.shape)
+    users = np.flatnonzero(np.diff(valid.indptr) > 0)
+    if users.size > max_users:
+        users = np.sort(rng.choice(users, size=max_users, replace=False))
+    return InnerSplit(train=train, valid=valid, users=users, held_items=np.flatnonzero(held))
+
+
+@dataclass(frozen=True)
+class InnerScore:
+    """One candidate's inner-validation score."""
+
+    ndcg: float
+    recall: float
+
+    def __str__(self) -> str:
+        return f"NDCG@10 {self.ndcg:.4f}, Recall@20 {self.recall:.4f}"
+
+
+class InnerScorer:
+    """Scores ``B`` candidates on an :class:`InnerSplit` (the users' rows are prepared once)."""
+
+    def __init__(self, split: InnerSplit) -> None:
+        self.split = split
+        users = split.users
+        self.rows = split.train[users].tocsr()
+        self.rows.data = self.rows.data.astype(np.float32)
+        self.seen = torch.from_numpy(np.asarray(self.rows.todense()) > 0)
+        self.seen[:, 0] = True  # padding
+        valid = split.valid[users].tocsr()
+        self.truth = torch.from_numpy(np.asarray(valid.todense(), dtype=np.float32)) > 0
+        self.n_truth = self.truth.sum(dim=1).clamp(min=1)
+        discount = 1.0 / torch.log2(torch.arange(2, 12, dtype=torch.float64))
+        self.discount = discount
+        self.ideal = torch.cumsum(discount, 0)[(self.n_truth.clamp(max=10) - 1).long()]
+
+    def scores(self, b: np.ndarray) -> torch.Tensor:
+        """``[n, I]`` scores of the scored users (their sparse training rows times ``b``)."""
+        return torch.from_numpy(np.asarray(self.rows @ np.asarray(b, dtype=np.float32), dtype=np.float32))
+
+    def score(self, b: np.ndarray, extra: torch.Tensor | None = None) -> InnerScore:
+        """NDCG@10 and Recall@20 of ``b`` (plus optional ``extra`` scores ``[n, I]``)."""
+        s = self.scores(b)
+        if extra is not None:
+            s = s + extra
+        return self.rank(s)
+
+    def rank(self, s: torch.Tensor) -> InnerScore:
+        """The metrics of precomputed scores ``[n, I]``."""
+        s = s.masked_fill(self.seen, float("-inf"))
+        top = s.topk(20, dim=1).indices
+        hits = self.truth.gather(1, top).double()
+        ndcg = (hits[:, :10] * self.discount).sum(1) / self.ideal
+        recall = hits.sum(1) / self.n_truth.double()
+        return InnerScore(ndcg=float(ndcg.mean()), recall=float(recall.mean()))
+
+
+__all__ = ["InnerScore", "InnerScorer", "InnerSplit", "inner_split"]

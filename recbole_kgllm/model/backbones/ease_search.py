@@ -1,0 +1,278 @@
+"""Choosing the EASE backbone's weights on the user's own training data (inner validation).
+
+Every weight that the config leaves unset is chosen by scoring candidates on an inner split of
+the training interactions (:mod:`ease_inner`), coordinate by coordinate, cheapest first:
+
+1. ``reg_weight`` lambda: a line search in factors of 2 from 250 (RecBole's default), then of
+   ``sqrt 2`` around the best (a Cholesky solve per candidate, see :func:`ease_solve`);
+2. ``user_weight`` ``a`` and ``diag_weight`` ``kappa`` (the regularisation refinements of
+   :mod:`ease_solve`), 0 included;
+3. each content prior's weight ``w`` (``G + w lambda S``), in the order given, 0 included: a view
+   that does not help the inner validation keeps 0, so knowledge that does not pay is switched off;
+4. lambda once more around its value (priors shift the best regularisation);
+5. the cold-start scale and the prior its columns come from, on items the inner split held out
+   entirely (only when the training data suggests new items, :mod:`ease_cold`); scale 0 (no
+   calibration) is a candidate.
+
+Each candidate's inner NDCG@10 and Recall@20 is logged. The inner training part has fewer
+interactions than the full one, so lambda is rescaled by the ratio of interactions
+(:attr:`InnerSplit.nnz_ratio`) when the model is refitted on all training interactions; prior
+weights are relative to lambda and carry over unchanged.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns, cold_scale_base
+from recbole_kgllm.model.backbones.ease_inner import InnerScore, InnerScorer, InnerSplit
+from recbole_kgllm.model.backbones.ease_priors import add_prior
+from recbole_kgllm.model.backbones.ease_solve import IndefiniteGramError, ease_solve, gram_matrix, item_reg_weights
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every weight of the EASE backbone (lambda in the units of the data it is applied to).
+
+    Attributes:
+        reg_weight: lambda; user_weight: ``a``; diag_weight: ``kappa``;
+        priors: view -> ``w`` (relative to lambda);
+        cold_scale: the cold columns' scale (0: no calibration); cold_source: the prior
+            (a view name, or ``"weighted"``: the priors as weighted) cold columns come from.
+    """
+
+    reg_weight: float = 250.0
+    user_weight: float = 0.0
+    diag_weight: float = 0.0
+    priors: Mapping[str, float] = field(default_factory=dict)
+    cold_scale: float = 1.0
+    cold_source: str = "weighted"
+
+    def with_value(self, key: str, value: float) -> Weights:
+        """A copy with ``key`` (``reg_weight``... or ``prior:<view>``) set to ``value``."""
+        if key.startswith("prior:"):
+            return replace(self, priors={**self.priors, key[len("prior:"):]: float(value)})
+        return replace(self, **{key: value})
+
+    def value(self, key: str) -> float:
+        if key.startswith("prior:"):
+            return float(self.priors.get(key[len("prior:"):], 0.0))
+        return float(getattr(self, key))
+
+    def describe(self) -> str:
+        priors = ", ".join(f"{k} {v:g}" for k, v in sorted(self.priors.items())) or "none"
+        return (
+            f"reg_weight {self.reg_weight:.4g}, user_weight {self.user_weight:g}, diag_weight {self.diag_weight:g}, "
+            f"prior weights [{priors}], cold_scale {self.cold_scale:g} ({self.cold_source})"
+        )
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Grids of the search (see the module docstring)."""
+
+    user_weights: tuple[float, ...] = (0.25, 0.5, 0.75)
+    diag_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
+    prior_weights: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
+    cold_scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+    max_reg_steps: int = 6
+
+
+@dataclass(frozen=True)
+class ColdSearch:
+    """What the cold-start step needs: the inner cold items, their new-item shares and the
+    candidate priors their columns may come from."""
+
+    cold: np.ndarray
+    shares: np.ndarray
+    sources: Mapping[str, object]
+
+
+@dataclass
+class SearchRecord:
+    """The log of one search."""
+
+    candidates: list[tuple[str, InnerScore | None]] = field(default_factory=list)
+    seconds: float = 0.0
+    solves: int = 0
+
+
+def weighted_prior(priors: Mapping[str, object], weights: Mapping[str, float], n: int) -> object | None:
+    """``sum_m w_m S_m`` over the views with a non-zero weight (``None`` when there is none)."""
+    total = None
+    for name, w in weights.items():
+        if w and name in priors:
+            term = priors[name] * w  # type: ignore[operator]
+            total = term if total is None else total + term
+    return total
+
+
+class WeightSearch:
+    """Coordinate search of the free weights on an inner split (see the module docstring).
+
+    Args:
+        split: the inner split; priors: view -> normalised prior ``[I, I]``;
+        start: the starting weights (fixed ones at their config value, lambda in inner units);
+        free: the keys to search (``reg_weight``, ``user_weight``, ``diag_weight``,
+            ``prior:<view>``, ``cold_scale``), in search order for the priors;
+        cold: the cold-start step's inputs, or ``None`` to skip it.
+    """
+
+    def __init__(
+        self, split: InnerSplit, priors: Mapping[str, object], start: Weights, free: list[str],
+        options: SearchOptions | None = None, cold: ColdSearch | None = None,
+    ) -> None:
+        self.split, self.priors, self.start, self.free = split, priors, start, free
+        self.options = options or SearchOptions()
+        self.cold = cold
+        self.scorer = InnerScorer(split)
+        self.record = SearchRecord()
+        self._grams: dict[float, np.ndarray] = {}
+        self._cache: dict[tuple, InnerScore | None] = {}
+        self._best_b: tuple[tuple, np.ndarray] | None = None
+
+    # ----- one candidate --------------------------------------------------------------
+
+    def _gram(self, user_weight: float) -> np.ndarray:
+        if user_weight not in self._grams:
+            self._grams[user_weight] = gram_matrix(self.split.train, user_weight=user_weight)
+        return self._grams[user_weight]
+
+    def solve(self, w: Weights) -> np.ndarray:
+        """Inner ``B`` for ``w`` (raises :class:`IndefiniteGramError`)."""
+        base = self._gram(w.user_weight)
+        gram = base.copy()
+        for name, weight in w.priors.items():
+            if weight and name in self.priors:
+                add_prior(gram, self.priors[name], weight * w.reg_weight)  # type: ignore[arg-type]
+        self.record.solves += 1
+        return ease_solve(gram, item_reg_weights(base, w.reg_weight, w.diag_weight))
+
+    @staticmethod
+    def _key(w: Weights) -> tuple:
+        return (round(w.reg_weight, 6), w.user_weight, w.diag_weight, tuple(sorted((k, v) for k, v in w.priors.items() if v)))
+
+    def evaluate(self, w: Weights, label: str) -> InnerScore | None:
+        """The inner score of ``w``'s warm model (``None`` when its Gram is indefinite); logged."""
+        key = self._key(w)
+        if key in self._cache:
+            return self._cache[key]
+        clock = time.perf_counter()
+        try:
+            b = self.solve(w)
+            score: InnerScore | None = self.scorer.score(b)
+        except IndefiniteGramError:
+            b, score = None, None
+        self._cache[key] = score
+        self.record.candidates.append((label, score))
+        logger.info("weight search: %-40s -> %s (%.1f s)", label, score if score else "indefinite Gram, rejected",
+                    time.perf_counter() - clock)
+        if score is not None and b is not None:
+            best = max((s.ndcg for s in self._cache.values() if s is not None), default=-1.0)
+            if score.ndcg >= best:
+                self._best_b = (key, b)
+        return score
+
+    # ----- coordinates ----------------------------------------------------------------
+
+    @staticmethod
+    def _better(new: InnerScore | None, old: InnerScore | None) -> bool:
+        if new is None:
+            return False
+        return old is None or new.ndcg > old.ndcg * (1 + 1e-4)
+
+    def _ladder(self, w: Weights, key: str, values: tuple[float, ...], best: InnerScore | None) -> tuple[Weights, InnerScore | None]:
+        """Try the middle rung of ``values`` (ascending, all non-zero) against the current value
+        (0 for a prior); climb while the score improves, else step down while it does."""
+        start = len(values) // 2 if len(values) > 2 else 0
+        for direction in (1, -1):
+            index = start if direction == 1 else start - 1
+            moved = False
+            while 0 <= index < len(values):
+                candidate = w.with_value(key, values[index])
+                score = self.evaluate(candidate, f"{key}={values[index]:g}")
+                if not self._better(score, best):
+                    break
+                w, best, moved = candidate, score, True
+                index += direction
+            if moved:
+                break
+        return w, best
+
+    def _reg_line(self, w: Weights, best: InnerScore | None, factor: float, steps: int) -> tuple[Weights, InnerScore | None]:
+        for direction in (factor, 1.0 / factor):
+            moved = False
+            for _ in range(steps):
+                candidate = w.with_value("reg_weight", w.reg_weight * direction)
+                score = self.evaluate(candidate, f"reg_weight={candidate.reg_weight:.4g}")
+                if not self._better(score, best):
+                    break
+                w, best, moved = candidate, score, True
+            if moved:
+                break
+        return w, best
+
+    def run(self) -> tuple[Weights, InnerScore | None]:
+        """The chosen weights (inner units) and their inner score."""
+        clock = time.perf_counter()
+        w = self.start
+        best = self.evaluate(w, "start " + w.describe())
+        if "reg_weight" in self.free:
+            w, best = self._reg_line(w, best, 2.0, self.options.max_reg_steps)
+        for key, grid in (("user_weight", self.options.user_weights), ("diag_weight", self.options.diag_weights)):
+            if key in self.free:
+                w, best = self._ladder(w, key, grid, best)
+        for key in [k for k in self.free if k.startswith("prior:")]:
+            w, best = self._ladder(w, key, self.options.prior_weights, best)
+        if "reg_weight" in self.free:
+            w, best = self._reg_line(w, best, math.sqrt(2.0), 1)
+        if self.cold is not None and "cold_scale" in self.free:
+            w, best = self._cold_step(w, best)
+        self.record.seconds = time.perf_counter() - clock
+        return w, best
+
+    # ----- cold start -----------------------------------------------------------------
+
+    def _cold_step(self, w: Weights, best: InnerScore | None) -> tuple[Weights, InnerScore | None]:
+        """Scale and source of cold columns, scored on the inner split's held-out items (only the
+        cold columns change, so the warm scores are computed once)."""
+        assert self.cold is not None
+        key = self._key(w)
+        b = self._best_b[1] if self._best_b is not None and self._best_b[0] == key else self.solve(w)
+        base_scores = self.scorer.scores(b)
+        rows = self.scorer.rows
+        plain = self.scorer.rank(base_scores)
+        self.record.candidates.append(("cold_scale=0", plain))
+        logger.info("weight search: %-40s -> %s", "cold_scale=0 (no calibration)", plain)
+        chosen, chosen_score = w.with_value("cold_scale", 0.0), plain
+        sources = dict(self.cold.sources)
+        weighted = weighted_prior(self.priors, w.priors, b.shape[0])
+        if weighted is not None and sum(1 for v in w.priors.values() if v) > 1:
+            sources["weighted"] = weighted
+        cold = self.cold.cold
+        for name, prior in sources.items():
+            scale = cold_scale_base(b, prior, ~cold)  # type: ignore[arg-type]
+            for factor in self.options.cold_scales:
+                cal = calibrated_cold_columns(b, prior, cold=cold, factor=factor, new_share=self.cold.shares, base=scale)  # type: ignore[arg-type]
+                changed = np.flatnonzero(np.any(cal != b, axis=0))
+                scores = base_scores.clone()
+                if changed.size:
+                    scores[:, changed] = torch.from_numpy(np.asarray(rows @ cal[:, changed], dtype=np.float32))
+                score = self.scorer.rank(scores)
+                label = f"cold_scale={factor:g} from {name}"
+                self.record.candidates.append((label, score))
+                logger.info("weight search: %-40s -> %s", label, score)
+                if self._better(score, chosen_score):
+                    chosen, chosen_score = replace(w, cold_scale=factor, cold_source=name), score
+        return chosen, chosen_score
+
+
+__all__ = ["ColdSearch", "SearchOptions", "SearchRecord", "WeightSearch", "Weights", "weighted_prior"]

@@ -1,0 +1,86 @@
+"""EASE's closed form behind one function, and the Gram matrix it is solved from.
+
+EASE (Steck, WWW 2019) learns an item-item matrix ``B`` minimising
+``||X - XB||^2 + lambda ||B||^2`` with ``diag(B) = 0``: with ``P = (G + Lambda)^-1``,
+``B = I - P diag(P)^-1``. ``G`` is symmetric positive semi-definite and ``Lambda`` positive, so
+the inverse is taken through a Cholesky factorisation (LAPACK ``potrf``/``potri``), several times
+faster than a general inverse; a matrix that is not positive definite (a content prior too large
+for the regularisation) is reported, never silently inverted.
+
+Two regularisation refinements are options of the search (``docs/models.md``):
+
+* ``diag_weight`` ``kappa``: an item's lambda grows with its popularity, ``lambda_i = lambda +
+  kappa G_ii``, the closed form of dropout-regularised linear autoencoders (DLAE, Steck, NeurIPS
+  2020) that keeps popular items from reconstructing themselves through their neighbours;
+* ``user_weight`` ``a``: each user's row of ``X`` weighs ``n_u^-a`` (heavy users count less in
+  the squared loss), rescaled so the mean diagonal of ``G`` is unchanged and lambda keeps its scale.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg.lapack as lapack
+import scipy.sparse as sp
+
+from recbole_kgllm.errors import KGLLMError
+
+
+class IndefiniteGramError(KGLLMError, ValueError):
+    """The regularised Gram matrix is not positive definite (a prior weight too large)."""
+
+
+def gram_matrix(x: sp.spmatrix, *, user_weight: float = 0.0) -> np.ndarray:
+    """``G = X^T W^2 X`` ``[I, I]`` float64 with ``W = diag(n_u^-user_weight)`` rescaled so that
+    ``mean(diag G)`` equals the unweighted one (``user_weight = 0``: plain ``X^T X``).
+
+    Args:
+        x: ``[U, I]`` interactions (users without interactions are ignored).
+        user_weight: the exponent ``a >= 0``.
+    """
+    x = sp.csr_matrix(x, dtype=np.float64)
+    if user_weight:
+        counts = np.asarray(x.sum(axis=1)).ravel()
+        weights = np.where(counts > 0, np.maximum(counts, 1.0) ** (-float(user_weight)), 0.0)
+        plain = float(x.multiply(x).sum())
+        x = sp.diags(weights) @ x
+        weighted = float(x.multiply(x).sum())
+        if weighted > 0:
+            x = x * np.sqrt(plain / weighted)
+    return np.asarray((x.T @ x).todense(), dtype=np.float64)
+
+
+def ease_solve(gram: np.ndarray, reg_weight: float | np.ndarray) -> np.ndarray:
+    """``B`` ``[I, I]`` (float64, zero diagonal) of EASE for ``gram`` and ``reg_weight``.
+
+    Args:
+        gram: ``[I, I]`` symmetric (the Gram matrix, plus any content prior).
+        reg_weight: lambda, a number or one value per item ``[I]`` (all positive).
+
+    Raises:
+        IndefiniteGramError: ``gram + diag(reg_weight)`` is not positive definite.
+    """
+    g = np.array(gram, dtype=np.float64, order="F", copy=True)
+    g[np.diag_indices_from(g)] += np.asarray(reg_weight, dtype=np.float64)
+    factor, info = lapack.dpotrf(g, lower=1, overwrite_a=1, clean=1)
+    if info != 0:
+        raise IndefiniteGramError(
+            f"the regularised Gram matrix is not positive definite (Cholesky failed at row {info}): "
+            "lower the content prior weights or raise reg_weight"
+        )
+    p, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
+    if info != 0:  # pragma: no cover - potri fails only for a singular factor
+        raise IndefiniteGramError(f"the regularised Gram matrix is singular (potri info {info})")
+    p = np.tril(p)
+    p += np.tril(p, -1).T
+    b = p / (-np.diag(p))
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def item_reg_weights(gram: np.ndarray, reg_weight: float, diag_weight: float = 0.0) -> np.ndarray | float:
+    """lambda per item: ``reg_weight + diag_weight * diag(gram)`` (a number when ``diag_weight`` is 0)."""
+    if not diag_weight:
+        return float(reg_weight)
+    return float(reg_weight) + float(diag_weight) * np.diag(gram)
+
+
+__all__ = ["IndefiniteGramError", "ease_solve", "gram_matrix", "item_reg_weights"]
