@@ -145,8 +145,8 @@ def compute_features(
         text_settings = TextFeatureSettings.from_config(config) if "text" in needs.items | needs.users else None
         if "text" in needs.items:
             result = text_result(config, "item", text_settings)
-            assert result is not None  # item text always has a template
-            items["text"] = aligned_view(result.entry.table("item"), item_tokens)
+            if result is not None:  # None: no text field (warned)
+                items["text"] = aligned_view(result.entry.table("item"), item_tokens)
         if "text" in needs.users:
             result = text_result(config, "user", text_settings)
             if result is None:

@@ -144,7 +144,7 @@ class EaseBackbone(Backbone):
             p_in = None if self.train_share is None else self.train_share * (1.0 - o.search_share)
             fixed_share = None if o.cold_new_share == "auto" else float(o.cold_new_share)
             shares, _ = new_item_shares(inner_counts, groups, labels, train_share=p_in, fixed=fixed_share)
-            cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors))
+            cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach)
         ratio = split.nnz_ratio
         start = replace(start, reg_weight=start.reg_weight / ratio)
         search = WeightSearch(split, self.priors, start, free, cold=cold)

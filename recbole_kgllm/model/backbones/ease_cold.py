@@ -11,7 +11,9 @@ and a catalogue (``.item``) may list items nobody ever interacted with. The esti
 within a group, at most ``singletons x (1-p)/p`` cold items are rare items the split left out
 (:func:`recbole_kgllm.model.cold_start.new_item_share`), the rest are new. A group without any
 warm item gives no evidence that its items are ever interacted with (for instance the unlinked
-items whose interactions the benchmark's ``filtered`` data mode removed): its share is 0.
+items whose interactions the benchmark's ``filtered`` data mode removed): its share is 0. A group
+of fewer than :data:`MIN_GROUP` items is too small for the estimate and takes the pooled one
+(all groups with warm items together).
 """
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ import scipy.sparse as sp
 
 from recbole_kgllm.model.backbones.ease_priors import prior_columns
 from recbole_kgllm.model.cold_start import new_item_share
+
+#: Groups smaller than this take the pooled estimate.
+MIN_GROUP = 30
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,11 @@ def new_item_shares(
     """
     shares = np.zeros(len(counts))
     report = []
+    live = np.zeros(len(counts), dtype=bool)
+    for gid in range(len(labels)):
+        if (counts[groups == gid] > 0).any():
+            live |= groups == gid
+    pooled = new_item_share(counts[live], train_share=train_share).share if train_share is not None and live.any() else 1.0
     for gid, views in enumerate(labels):
         members = groups == gid
         c = counts[members]
@@ -79,6 +89,8 @@ def new_item_shares(
             share = float(fixed)
         elif train_share is None:
             share = 1.0
+        elif members.sum() < MIN_GROUP:
+            share = pooled
         else:
             share = new_item_share(c, train_share=train_share).share
         shares[members & (counts == 0)] = share

@@ -83,13 +83,25 @@ def inner_split(
 
 @dataclass(frozen=True)
 class InnerScore:
-    """One candidate's inner-validation score."""
+    """One candidate's inner-validation score (cold and warm Recall@20 when items were held out)."""
 
     ndcg: float
     recall: float
+    cold_recall: float | None = None
+    warm_recall: float | None = None
+
+    @property
+    def reach(self) -> float | None:
+        """Cold Recall@20 over warm Recall@20 (``None`` without held-out items)."""
+        if self.cold_recall is None or not self.warm_recall:
+            return None
+        return self.cold_recall / self.warm_recall
 
     def __str__(self) -> str:
-        return f"NDCG@10 {self.ndcg:.4f}, Recall@20 {self.recall:.4f}"
+        text = f"NDCG@10 {self.ndcg:.4f}, Recall@20 {self.recall:.4f}"
+        if self.cold_recall is not None:
+            text += f", cold/warm Recall@20 {self.cold_recall:.4f}/{self.warm_recall:.4f}"
+        return text
 
 
 class InnerScorer:
@@ -108,6 +120,9 @@ class InnerScorer:
         discount = 1.0 / torch.log2(torch.arange(2, 12, dtype=torch.float64))
         self.discount = discount
         self.ideal = torch.cumsum(discount, 0)[(self.n_truth.clamp(max=10) - 1).long()]
+        held = torch.zeros(split.train.shape[1], dtype=torch.bool)
+        held[torch.from_numpy(split.held_items.astype(np.int64))] = True
+        self.cold_truth = self.truth & held.unsqueeze(0) if split.held_items.size else None
 
     def scores(self, b: np.ndarray) -> torch.Tensor:
         """``[n, I]`` scores of the scored users (their sparse training rows times ``b``)."""
@@ -127,7 +142,22 @@ class InnerScorer:
         hits = self.truth.gather(1, top).double()
         ndcg = (hits[:, :10] * self.discount).sum(1) / self.ideal
         recall = hits.sum(1) / self.n_truth.double()
-        return InnerScore(ndcg=float(ndcg.mean()), recall=float(recall.mean()))
+        if self.cold_truth is None:
+            return InnerScore(ndcg=float(ndcg.mean()), recall=float(recall.mean()))
+        return InnerScore(
+            ndcg=float(ndcg.mean()), recall=float(recall.mean()),
+            cold_recall=_slice_recall(self.cold_truth, top), warm_recall=_slice_recall(self.truth & ~self.cold_truth, top),
+        )
+
+
+def _slice_recall(targets: torch.Tensor, top: torch.Tensor) -> float:
+    """Recall@k over the users that have a target in ``targets`` ``[n, I]``."""
+    counts = targets.sum(1)
+    users = counts > 0
+    if not bool(users.any()):
+        return 0.0
+    hits = targets.gather(1, top).sum(1)
+    return float((hits[users].double() / counts[users].double()).mean())
 
 
 __all__ = ["InnerScore", "InnerScorer", "InnerSplit", "inner_split"]

@@ -37,6 +37,8 @@ class EaseOptions:
         prior_weights: view -> fixed weight (relative to lambda); a view absent here is searched.
         prior_topk, prior_center, kg_hops: how the priors are built (:mod:`ease_priors`).
         cold_new_share: ``"auto"`` (estimated per content group) or a fixed share in ``[0, 1]``.
+        cold_reach: the cold/warm Recall@20 ratio the cold-start scale must reach on the inner
+            held-out items (0: the scale with the best inner NDCG@10).
         search, search_share, search_users, search_seed: the inner validation (:mod:`ease_inner`).
         content_epochs, content_lr: training of the learned content path.
     """
@@ -50,6 +52,7 @@ class EaseOptions:
     kg_hops: int = 1
     cold_scale: float | None = None
     cold_new_share: float | str = "auto"
+    cold_reach: float = 0.5
     search: bool = True
     search_share: float = 0.1
     search_users: int = 3000
@@ -97,6 +100,8 @@ class EaseOptions:
             if not 0.0 < value < 1.0:  # type: ignore[operator]
                 raise ConfigError(f"backbone_kwargs search_share must be in (0, 1), got {value}")
             values["search_share"] = value
+        if "cold_reach" in options:
+            values["cold_reach"] = _number("cold_reach", options["cold_reach"], allow_none=False)
         if "content_lr" in options:
             values["content_lr"] = _number("content_lr", options["content_lr"], allow_none=False)
         if options.get("search_seed") is not None:
