@@ -128,6 +128,16 @@ class InnerScorer:
         """``[n, I]`` scores of the scored users (their sparse training rows times ``b``)."""
         return torch.from_numpy(np.asarray(self.rows @ np.asarray(b, dtype=np.float32), dtype=np.float32))
 
+    def inverse_scores(self, p_lower: np.ndarray) -> torch.Tensor:
+        """The scores of ``B = I - P diag(P)^-1`` from the lower triangle of ``P`` alone, on every
+        item the user has not seen: ``-(X P)_j / P_jj`` (``X`` itself only touches seen items,
+        which are masked), with ``X P = X L + (L X^T)^T - X diag(P)``; no full ``B`` is formed."""
+        rows = self.rows.astype(p_lower.dtype)
+        diag = np.diag(p_lower).copy()
+        xp = np.asarray(rows @ p_lower) + np.asarray(rows @ p_lower.T)
+        xp -= rows.multiply(diag[None, :]).toarray()
+        return torch.from_numpy(np.ascontiguousarray(-xp / diag[None, :], dtype=np.float32))
+
     def score(self, b: np.ndarray, extra: torch.Tensor | None = None) -> InnerScore:
         """NDCG@10 and Recall@20 of ``b`` (plus optional ``extra`` scores ``[n, I]``)."""
         s = self.scores(b)

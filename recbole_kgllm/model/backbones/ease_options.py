@@ -55,10 +55,10 @@ class EaseOptions:
     cold_reach: float = 0.5
     search: bool = True
     search_share: float = 0.1
-    search_users: int = 3000
+    search_users: int = 2000
     search_seed: int | None = None
-    content_epochs: int = 100
-    content_lr: float = 0.01
+    content_epochs: int = 60
+    content_lr: float = 0.02
 
     @classmethod
     def from_kwargs(cls, kwargs: Mapping[str, Any]) -> EaseOptions:

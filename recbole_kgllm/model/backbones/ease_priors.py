@@ -145,8 +145,8 @@ def add_prior(gram: np.ndarray, prior: sp.csr_matrix | np.ndarray, weight: float
     if weight == 0.0:
         return gram
     if sp.issparse(prior):
-        coo = prior.tocoo()
-        np.add.at(gram, (coo.row, coo.col), weight * coo.data)
+        coo = prior.tocoo()  # canonical CSR: no duplicate (row, col), so fancy += is exact
+        gram[coo.row, coo.col] += weight * coo.data
     else:
         gram += weight * prior
     return gram

@@ -36,7 +36,13 @@ import torch
 from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns, cold_scale_base
 from recbole_kgllm.model.backbones.ease_inner import InnerScore, InnerScorer, InnerSplit
 from recbole_kgllm.model.backbones.ease_priors import add_prior
-from recbole_kgllm.model.backbones.ease_solve import IndefiniteGramError, ease_solve, gram_matrix, item_reg_weights
+from recbole_kgllm.model.backbones.ease_solve import (
+    IndefiniteGramError,
+    ease_solve,
+    gram_matrix,
+    inverse_lower,
+    item_reg_weights,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +89,7 @@ class SearchOptions:
     """Grids of the search (see the module docstring)."""
 
     user_weights: tuple[float, ...] = (0.25, 0.5, 0.75)
-    diag_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
+    diag_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0)
     prior_weights: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
     cold_scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
     max_reg_steps: int = 6
@@ -141,7 +147,6 @@ class WeightSearch:
         self.record = SearchRecord()
         self._grams: dict[float, np.ndarray] = {}
         self._cache: dict[tuple, InnerScore | None] = {}
-        self._best_b: tuple[tuple, np.ndarray] | None = None
 
     # ----- one candidate --------------------------------------------------------------
 
@@ -150,15 +155,25 @@ class WeightSearch:
             self._grams[user_weight] = gram_matrix(self.split.train, user_weight=user_weight)
         return self._grams[user_weight]
 
-    def solve(self, w: Weights) -> np.ndarray:
-        """Inner ``B`` for ``w`` (raises :class:`IndefiniteGramError`)."""
+    def _regularised(self, w: Weights, dtype: type) -> tuple[np.ndarray, float | np.ndarray]:
         base = self._gram(w.user_weight)
-        gram = base.copy()
+        gram = base.astype(dtype, copy=True)
         for name, weight in w.priors.items():
             if weight and name in self.priors:
                 add_prior(gram, self.priors[name], weight * w.reg_weight)  # type: ignore[arg-type]
+        return gram, item_reg_weights(base, w.reg_weight, w.diag_weight)
+
+    def solve(self, w: Weights) -> np.ndarray:
+        """Inner ``B`` for ``w``, float64 (raises :class:`IndefiniteGramError`)."""
+        gram, reg = self._regularised(w, np.float64)
         self.record.solves += 1
-        return ease_solve(gram, item_reg_weights(base, w.reg_weight, w.diag_weight))
+        return ease_solve(gram, reg)
+
+    def candidate_scores(self, w: Weights) -> torch.Tensor:
+        """The scored users' scores under ``w``, from a float32 Cholesky inverse (no full ``B``)."""
+        gram, reg = self._regularised(w, np.float32)
+        self.record.solves += 1
+        return self.scorer.inverse_scores(inverse_lower(gram, reg, dtype=np.float32))
 
     @staticmethod
     def _key(w: Weights) -> tuple:
@@ -171,18 +186,13 @@ class WeightSearch:
             return self._cache[key]
         clock = time.perf_counter()
         try:
-            b = self.solve(w)
-            score: InnerScore | None = self.scorer.score(b)
+            score: InnerScore | None = self.scorer.rank(self.candidate_scores(w))
         except IndefiniteGramError:
-            b, score = None, None
+            score = None
         self._cache[key] = score
         self.record.candidates.append((label, score))
         logger.info("weight search: %-40s -> %s (%.1f s)", label, score if score else "indefinite Gram, rejected",
                     time.perf_counter() - clock)
-        if score is not None and b is not None:
-            best = max((s.ndcg for s in self._cache.values() if s is not None), default=-1.0)
-            if score.ndcg >= best:
-                self._best_b = (key, b)
         return score
 
     # ----- coordinates ----------------------------------------------------------------
@@ -249,8 +259,7 @@ class WeightSearch:
         """Scale and source of cold columns, scored on the inner split's held-out items (only the
         cold columns change, so the warm scores are computed once)."""
         assert self.cold is not None
-        key = self._key(w)
-        b = self._best_b[1] if self._best_b is not None and self._best_b[0] == key else self.solve(w)
+        b = self.solve(w)
         base_scores = self.scorer.scores(b)
         rows = self.scorer.rows
         plain = self.scorer.rank(base_scores)

@@ -2,8 +2,8 @@
 
 Each frozen view the model received becomes a :class:`PriorView`: its presence mask, its
 normalised item-item prior (:mod:`ease_priors`) and a dense ``[I, f]`` representation the content
-path reads (the embedding itself; for the entity incidence a rank-64 factorisation of its
-IDF-weighted rows).
+path reads (the embedding itself; for the entity incidence a 64-dimensional sketch of its
+IDF-weighted rows, by random projection).
 """
 from __future__ import annotations
 
@@ -48,19 +48,15 @@ class PriorView:
 
 
 def _entity_values(incidence: object, seed: int) -> Tensor:
+    """A dense ``[I, ENTITY_RANK]`` sketch of the IDF-weighted incidence: a Gaussian random
+    projection of its rows, which keeps their inner products in expectation (Johnson-Lindenstrauss);
+    the content path's linear projector learns on top of it."""
     import scipy.sparse as sp
 
     f = sp.csr_matrix(incidence, dtype=np.float32)
-    f = f[:, np.flatnonzero(np.diff(f.tocsc().indptr) > 0)]
-    rank = max(1, min(ENTITY_RANK, min(f.shape) - 1))
-    coo = f.tocoo()
-    matrix = torch.sparse_coo_tensor(
-        torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64)), torch.from_numpy(coo.data), size=f.shape
-    ).coalesce()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        u, s, _ = torch.svd_lowrank(matrix, q=min(rank + 8, min(f.shape)), niter=3)
-    return u[:, :rank] * s[:rank]
+    rng = np.random.default_rng(seed)
+    projection = rng.standard_normal((f.shape[1], ENTITY_RANK)).astype(np.float32) / np.sqrt(ENTITY_RANK)
+    return torch.from_numpy(np.asarray(f @ projection, dtype=np.float32))
 
 
 def frozen_views(features: ModelFeatures, options: EaseOptions, *, seed: int = 0) -> dict[str, PriorView]:
