@@ -165,8 +165,7 @@ def test_each_backbone_declares_the_views_it_reads() -> None:
 
     default = EaseBackbone.feature_needs(KGLLMRecParams())  # every weight is searched
     assert default.items == {"kg", "text"} and default.item_entities
-    fixed = {"kg": 0.5, "text": 0, "entities": 0, "content": 0}
-    only_kg = KGLLMRecParams(backbone_kwargs={"prior_weights": fixed}, cold_start="none")
+    only_kg = KGLLMRecParams(backbone_kwargs={"prior_weights": {"text": 0, "entities": 0}})
     assert EaseBackbone.feature_needs(only_kg).items == {"kg"} and not EaseBackbone.feature_needs(only_kg).item_entities
     assert EaseBackbone.feature_needs(KGLLMRecParams(use_text=False, use_kg=False)).empty
     fused = LightGCNBackbone.feature_needs(KGLLMRecParams(backbone="lightgcn", use_user_text=True, kg_loss_weight=0.1))

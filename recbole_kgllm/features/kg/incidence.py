@@ -49,14 +49,14 @@ def item_entities(item_tokens: Sequence[str], triples: TokenTriples) -> ItemEnti
     )
     incidence.sum_duplicates()
     incidence.data[:] = 1.0
-    both = np.concatenate([heads, tails]), np.concatenate([tails, heads])
+    a, b = np.concatenate([heads, tails]), np.concatenate([tails, heads])
+    off_diagonal = a != b
     adjacency = sp.csr_matrix(
-        (np.ones(len(both[0]), dtype=np.float32), both), shape=(n_entities, n_entities)
+        (np.ones(int(off_diagonal.sum()), dtype=np.float32), (a[off_diagonal], b[off_diagonal])),
+        shape=(n_entities, n_entities),
     )
     adjacency.sum_duplicates()
     adjacency.data[:] = 1.0
-    adjacency.setdiag(0.0)
-    adjacency.eliminate_zeros()
     return ItemEntities(
         incidence=incidence, adjacency=adjacency.tocsr(), entity_tokens=tuple(triples.entity_tokens.tolist())
     )

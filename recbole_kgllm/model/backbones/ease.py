@@ -66,17 +66,16 @@ class EaseBackbone(Backbone):
 
     @classmethod
     def feature_needs(cls, params: KGLLMRecParams) -> FeatureNeeds:
-        """The views some prior may use: a view whose weight is fixed to 0 and that the content
-        path does not read is not computed."""
+        """The enabled views whose weight is not fixed to 0 (a view fixed to 0 is off: neither
+        its prior nor the content path reads it, so it is not computed)."""
         options = EaseOptions.from_kwargs(params.backbone_kwargs)
-        content = _content_on(options, params)
         items = set()
         for view, wanted in (("text", params.use_text), ("kg", params.use_kg)):
-            if wanted and (options.prior_maybe_used(view) or content):
+            if wanted and options.prior_maybe_used(view):
                 items.add(view)
             elif wanted:
                 logger.info("item %s view not loaded: backbone 'ease' gives it weight 0", view)
-        entities = params.use_kg and (options.prior_maybe_used("entities") or content)
+        entities = params.use_kg and options.prior_maybe_used("entities")
         return FeatureNeeds(items=frozenset(items), item_entities=entities)
 
     def __init__(self, *, params: KGLLMRecParams, data: TrainingData, features: ModelFeatures) -> None:
