@@ -59,7 +59,16 @@ def test_reach_rule_takes_the_best_accuracy_that_reaches_cold_items() -> None:
     strong = (w.with_value("cold_scale", 2.0), InnerScore(0.20, 0.3, cold_recall=0.3, warm_recall=0.25))
     assert reach_rule([plain, mild, reach, strong], 0.5)[0].cold_scale == 1.0
     assert reach_rule([plain, mild, reach, strong], 0.0)[0].cold_scale == 0.0  # pure accuracy
-    assert reach_rule([plain, mild], 0.5)[0].cold_scale == 0.5  # none reaches: the highest ratio
+    assert reach_rule([plain, mild], 0.5)[0].cold_scale == 0.0  # none reaches it: accuracy decides
+
+
+def test_an_excess_of_cold_items_within_the_noise_is_not_new() -> None:
+    from recbole_kgllm.model.backbones.ease_cold import significant_share
+
+    noise = np.array([0] * 39 + [1] * 114 + [5] * 1400)  # a random split: 39 cold against a bound of 28.5
+    assert significant_share(noise, 0.8) == 0.0
+    new = np.array([0] * 190 + [1] * 120 + [5] * 1400)  # a cold-start split: 160 beyond the bound
+    assert 0.7 < significant_share(new, 0.8) < 1 - 30 / 190
 
 
 def test_a_content_group_without_warm_items_is_not_new() -> None:

@@ -97,7 +97,7 @@ def _ease(train_share: float | None, *, cold_start: str = "content_head", **opti
 
 def test_ease_auto_share_follows_the_split_and_the_counts() -> None:
     backbone = _ease(0.8)
-    assert backbone.new_share_used == pytest.approx(1 - 0.25 / 2)  # 2 cold, 1 singleton
+    assert backbone.new_share_used == pytest.approx(1 - (0.25 + 2 * 0.5) / 2)  # 2 cold, 1 singleton: bound 0.25 + 2 sd
     assert _ease(None).new_share_used == 1.0
     fixed = _ease(0.8, cold_new_share=0.0)
     uncalibrated = _ease(0.8, cold_start="none")

@@ -14,6 +14,11 @@ warm item gives no evidence that its items are ever interacted with (for instanc
 items whose interactions the benchmark's ``filtered`` data mode removed): its share is 0. A group
 of fewer than :data:`MIN_GROUP` items is too small for the estimate and takes the pooled one
 (all groups with warm items together).
+
+The bound is a mean, and cold counts scatter around it: the excess counts as new items only beyond
+:data:`NOISE_Z` standard deviations of that count (a sum of independent Bernoulli draws, so its
+variance is at most its mean). On a random split the excess is noise (a few items) and nothing is
+promoted; a catalogue with genuinely new items exceeds the bound by far.
 """
 from __future__ import annotations
 
@@ -27,6 +32,18 @@ from recbole_kgllm.model.cold_start import new_item_share
 
 #: Groups smaller than this take the pooled estimate.
 MIN_GROUP = 30
+#: Standard deviations of the rare-item count an excess must exceed to count as new items.
+NOISE_Z = 2.0
+
+
+def significant_share(counts: np.ndarray, train_share: float, z: float = NOISE_Z) -> float:
+    """The new-item share of the cold items of ``counts`` beyond ``z`` standard deviations of the
+    rare-item bound (:func:`new_item_share`); 0 when the excess is within the noise."""
+    est = new_item_share(counts, train_share=train_share)
+    if est.cold == 0:
+        return 0.0
+    excess = est.cold - est.expected - z * np.sqrt(est.expected)
+    return float(np.clip(excess / est.cold, 0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ def new_item_shares(
     for gid in range(len(labels)):
         if (counts[groups == gid] > 0).any():
             live |= groups == gid
-    pooled = new_item_share(counts[live], train_share=train_share).share if train_share is not None and live.any() else 1.0
+    pooled = significant_share(counts[live], train_share) if train_share is not None and live.any() else 1.0
     for gid, views in enumerate(labels):
         members = groups == gid
         c = counts[members]
@@ -92,7 +109,7 @@ def new_item_shares(
         elif members.sum() < MIN_GROUP:
             share = pooled
         else:
-            share = new_item_share(c, train_share=train_share).share
+            share = significant_share(c, train_share)
         shares[members & (counts == 0)] = share
         report.append(GroupShare(views, int(members.sum()), warm, cold, int((c == 1).sum()), share))
     return shares, report
@@ -155,4 +172,5 @@ __all__ = [
     "content_groups",
     "estimated_new_items",
     "new_item_shares",
+    "significant_share",
 ]

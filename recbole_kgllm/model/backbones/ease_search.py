@@ -15,7 +15,8 @@ the training interactions (:mod:`ease_inner`), coordinate by coordinate, cheapes
    calibration) is a candidate. Accuracy alone favours warm items (cold items are harder to
    rank), so the choice follows a reach rule: the best NDCG@10 among the candidates whose cold
    Recall@20 on the held-out items is at least ``cold_reach`` (0.5) times their warm Recall@20;
-   when none reaches it, the candidate with the highest ratio. ``cold_reach: 0`` is pure accuracy.
+   when none reaches it, the best NDCG@10 of all (accuracy decides). ``cold_reach: 0`` is pure
+   accuracy.
 
 Each candidate's inner NDCG@10 and Recall@20 is logged. The inner training part has fewer
 interactions than the full one, so lambda is rescaled by the ratio of interactions
@@ -289,11 +290,9 @@ class WeightSearch:
 
 def reach_rule(candidates: list[tuple[Weights, InnerScore]], reach: float) -> tuple[Weights, InnerScore]:
     """The best NDCG@10 among the candidates whose cold/warm Recall@20 ratio is at least
-    ``reach``; the highest ratio when none is (the first candidate wins ties)."""
+    ``reach``; the best NDCG@10 of all when none is (the first candidate wins ties)."""
     feasible = [c for c in candidates if (c[1].reach or 0.0) >= reach]
-    if feasible:
-        return max(feasible, key=lambda c: c[1].ndcg)
-    return max(candidates, key=lambda c: c[1].reach or 0.0)
+    return max(feasible or candidates, key=lambda c: c[1].ndcg)
 
 
 __all__ = ["reach_rule", "ColdSearch", "SearchOptions", "SearchRecord", "WeightSearch", "Weights", "weighted_prior"]
