@@ -34,9 +34,16 @@ from recbole_kgllm.model.backbones.ease_cold import (
     new_item_shares,
 )
 from recbole_kgllm.model.backbones.ease_inner import inner_split
-from recbole_kgllm.model.backbones.ease_options import PRIOR_VIEWS, EaseOptions
+from recbole_kgllm.model.backbones.ease_options import INNER_EVIDENCE, PRIOR_VIEWS, EaseOptions
 from recbole_kgllm.model.backbones.ease_priors import add_prior
-from recbole_kgllm.model.backbones.ease_search import ColdSearch, SearchRecord, WeightSearch, Weights, weighted_prior
+from recbole_kgllm.model.backbones.ease_search import (
+    ColdSearch,
+    SearchOptions,
+    SearchRecord,
+    WeightSearch,
+    Weights,
+    weighted_prior,
+)
 from recbole_kgllm.model.backbones.ease_solve import ease_solve, gram_matrix, item_reg_weights
 from recbole_kgllm.model.backbones.ease_views import PriorView, content_prior, frozen_views
 from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
@@ -130,10 +137,19 @@ class EaseBackbone(Backbone):
             return start
         held = self._held_items(counts, new_items) if cold_search else None
         split = inner_split(self.interactions, share=o.search_share, seed=self.seed, held_items=held, max_users=o.search_users)
+        n_folds = o.search_folds if isinstance(o.search_folds, int) else int(
+            min(5, max(1, np.ceil(INNER_EVIDENCE / max(1, split.valid.nnz))))
+        )
+        splits = [split] + [
+            inner_split(self.interactions, share=o.search_share, seed=self.seed + 7919 * k, held_items=held,
+                        max_users=o.search_users)
+            for k in range(1, n_folds)
+        ]
         logger.info(
-            "weight search: inner split of the training interactions (seed %d): %d of %d to inner validation, "
+            "weight search: %d inner split(s) of the training interactions (seed %d): %d of %d to inner validation, "
             "%d items held out entirely, %d users scored; free: %s",
-            self.seed, split.valid.nnz, self.interactions.nnz, len(split.held_items), len(split.users), ", ".join(free),
+            n_folds, self.seed, split.valid.nnz, self.interactions.nnz, len(split.held_items),
+            sum(len(s.users) for s in splits), ", ".join(free),
         )
         if content:
             self._add_content(params, gram_matrix(split.train))
@@ -144,9 +160,9 @@ class EaseBackbone(Backbone):
             fixed_share = None if o.cold_new_share == "auto" else float(o.cold_new_share)
             shares, _ = new_item_shares(inner_counts, groups, labels, train_share=p_in, fixed=fixed_share)
             cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach)
-        ratio = split.nnz_ratio
+        ratio = float(np.mean([s.nnz_ratio for s in splits]))
         start = replace(start, reg_weight=start.reg_weight / ratio)
-        search = WeightSearch(split, self.priors, start, free, cold=cold)
+        search = WeightSearch(splits, self.priors, start, free, options=SearchOptions(z=o.search_z), cold=cold)
         chosen, score = search.run()
         self.search_record = search.record
         logger.info(

@@ -10,7 +10,7 @@ selection metric) and Recall@20 (logged) on the inner validation part, over at m
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -89,6 +89,8 @@ class InnerScore:
     recall: float
     cold_recall: float | None = None
     warm_recall: float | None = None
+    #: ``[n]`` each scored user's NDCG@10 (for paired comparisons).
+    per_user: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def reach(self) -> float | None:
@@ -152,12 +154,29 @@ class InnerScorer:
         hits = self.truth.gather(1, top).double()
         ndcg = (hits[:, :10] * self.discount).sum(1) / self.ideal
         recall = hits.sum(1) / self.n_truth.double()
+        per_user = ndcg.numpy()
         if self.cold_truth is None:
-            return InnerScore(ndcg=float(ndcg.mean()), recall=float(recall.mean()))
+            return InnerScore(ndcg=float(ndcg.mean()), recall=float(recall.mean()), per_user=per_user)
         return InnerScore(
-            ndcg=float(ndcg.mean()), recall=float(recall.mean()),
+            ndcg=float(ndcg.mean()), recall=float(recall.mean()), per_user=per_user,
             cold_recall=_slice_recall(self.cold_truth, top), warm_recall=_slice_recall(self.truth & ~self.cold_truth, top),
         )
+
+
+def pooled(scores: list[InnerScore]) -> InnerScore:
+    """One score over several inner splits (folds): their users pooled."""
+    if len(scores) == 1:
+        return scores[0]
+    per_user = np.concatenate([s.per_user for s in scores])  # type: ignore[misc]
+    weights = np.array([len(s.per_user) for s in scores], dtype=float)  # type: ignore[arg-type]
+    recall = float(np.average([s.recall for s in scores], weights=weights))
+    return InnerScore(ndcg=float(per_user.mean()), recall=recall, per_user=per_user)
+
+
+def paired_gain(new: InnerScore, old: InnerScore) -> tuple[float, float]:
+    """Mean and standard error of the per-user NDCG@10 differences ``new - old``."""
+    diff = new.per_user - old.per_user  # type: ignore[operator]
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
 
 
 def _slice_recall(targets: torch.Tensor, top: torch.Tensor) -> float:
@@ -170,4 +189,4 @@ def _slice_recall(targets: torch.Tensor, top: torch.Tensor) -> float:
     return float((hits[users].double() / counts[users].double()).mean())
 
 
-__all__ = ["InnerScore", "InnerScorer", "InnerSplit", "inner_split"]
+__all__ = ["InnerScore", "InnerScorer", "InnerSplit", "inner_split", "paired_gain", "pooled"]

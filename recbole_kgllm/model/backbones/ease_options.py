@@ -16,6 +16,9 @@ from recbole_kgllm.errors import ConfigError
 #: The content priors, in search order: frozen text, the KG's entity incidence, the PyKEEN KG
 #: embedding, the learned content path (fusion + distiller).
 PRIOR_VIEWS = ("text", "entities", "kg", "content")
+#: ``search_folds: auto`` scores each candidate on enough inner splits for this many inner
+#: validation interactions (ml-100k: 3 folds; ml-1m and larger: 1).
+INNER_EVIDENCE = 20000
 #: Values of unset weights when the search is off (and lambda's starting point when it is on).
 UNSEARCHED = {"reg_weight": 250.0, "user_weight": 0.0, "diag_weight": 0.0, "prior": 0.0, "cold_scale": 1.0}
 
@@ -40,6 +43,10 @@ class EaseOptions:
         cold_reach: the cold/warm Recall@20 ratio the cold-start scale must reach on the inner
             held-out items (0: the scale with the best inner NDCG@10).
         search, search_share, search_users, search_seed: the inner validation (:mod:`ease_inner`).
+        search_folds: inner splits scored per candidate (``"auto"``: as many as it takes for
+            :data:`INNER_EVIDENCE` inner validation interactions, at most 5).
+        search_z: a candidate must beat the incumbent by this many standard errors of the
+            per-user paired gain (0: any gain).
         content_epochs, content_lr: training of the learned content path.
     """
 
@@ -57,6 +64,8 @@ class EaseOptions:
     search_share: float = 0.1
     search_users: int = 2000
     search_seed: int | None = None
+    search_folds: int | str = "auto"
+    search_z: float = 1.0
     content_epochs: int = 60
     content_lr: float = 0.02
 
@@ -102,6 +111,13 @@ class EaseOptions:
             values["search_share"] = value
         if "cold_reach" in options:
             values["cold_reach"] = _number("cold_reach", options["cold_reach"], allow_none=False)
+        if "search_folds" in options and options["search_folds"] != "auto":
+            folds = options["search_folds"]
+            if isinstance(folds, bool) or not isinstance(folds, int) or folds < 1:
+                raise ConfigError(f"backbone_kwargs search_folds must be 'auto' or a positive integer, got {folds!r}")
+            values["search_folds"] = folds
+        if "search_z" in options:
+            values["search_z"] = _number("search_z", options["search_z"], allow_none=False)
         if "content_lr" in options:
             values["content_lr"] = _number("content_lr", options["content_lr"], allow_none=False)
         if options.get("search_seed") is not None:
@@ -128,4 +144,4 @@ class EaseOptions:
         return float(UNSEARCHED[name] if fixed is None else fixed)
 
 
-__all__ = ["EaseOptions", "PRIOR_VIEWS", "UNSEARCHED"]
+__all__ = ["EaseOptions", "INNER_EVIDENCE", "PRIOR_VIEWS", "UNSEARCHED"]

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns, cold_scale_base
-from recbole_kgllm.model.backbones.ease_inner import InnerScore, InnerScorer, InnerSplit
+from recbole_kgllm.model.backbones.ease_inner import InnerScore, InnerScorer, InnerSplit, paired_gain, pooled
 from recbole_kgllm.model.backbones.ease_priors import add_prior
 from recbole_kgllm.model.backbones.ease_solve import (
     IndefiniteGramError,
@@ -94,6 +94,9 @@ class SearchOptions:
     prior_weights: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
     cold_scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
     max_reg_steps: int = 6
+    #: A candidate replaces the incumbent only when its mean per-user gain in inner NDCG@10
+    #: exceeds this many standard errors of the paired differences (0: any gain).
+    z: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ class WeightSearch:
     """Coordinate search of the free weights on an inner split (see the module docstring).
 
     Args:
-        split: the inner split; priors: view -> normalised prior ``[I, I]``;
+        splits: the inner splits (folds; the first one also holds the cold-start step's items);
+        priors: view -> normalised prior ``[I, I]``;
         start: the starting weights (fixed ones at their config value, lambda in inner units);
         free: the keys to search (``reg_weight``, ``user_weight``, ``diag_weight``,
             ``prior:<view>``, ``cold_scale``), in search order for the priors;
@@ -138,26 +142,27 @@ class WeightSearch:
     """
 
     def __init__(
-        self, split: InnerSplit, priors: Mapping[str, object], start: Weights, free: list[str],
+        self, splits: list[InnerSplit], priors: Mapping[str, object], start: Weights, free: list[str],
         options: SearchOptions | None = None, cold: ColdSearch | None = None,
     ) -> None:
-        self.split, self.priors, self.start, self.free = split, priors, start, free
+        self.splits, self.priors, self.start, self.free = splits, priors, start, free
         self.options = options or SearchOptions()
         self.cold = cold
-        self.scorer = InnerScorer(split)
+        self.scorers = [InnerScorer(split) for split in splits]
+        self.scorer = self.scorers[0]
         self.record = SearchRecord()
-        self._grams: dict[float, np.ndarray] = {}
+        self._grams: dict[tuple[int, float], np.ndarray] = {}
         self._cache: dict[tuple, InnerScore | None] = {}
 
     # ----- one candidate --------------------------------------------------------------
 
-    def _gram(self, user_weight: float) -> np.ndarray:
-        if user_weight not in self._grams:
-            self._grams[user_weight] = gram_matrix(self.split.train, user_weight=user_weight)
-        return self._grams[user_weight]
+    def _gram(self, user_weight: float, fold: int = 0) -> np.ndarray:
+        if (fold, user_weight) not in self._grams:
+            self._grams[fold, user_weight] = gram_matrix(self.splits[fold].train, user_weight=user_weight)
+        return self._grams[fold, user_weight]
 
-    def _regularised(self, w: Weights, dtype: type) -> tuple[np.ndarray, float | np.ndarray]:
-        base = self._gram(w.user_weight)
+    def _regularised(self, w: Weights, dtype: type, fold: int = 0) -> tuple[np.ndarray, float | np.ndarray]:
+        base = self._gram(w.user_weight, fold)
         gram = base.astype(dtype, copy=True)
         for name, weight in w.priors.items():
             if weight and name in self.priors:
@@ -170,11 +175,14 @@ class WeightSearch:
         self.record.solves += 1
         return ease_solve(gram, reg)
 
-    def candidate_scores(self, w: Weights) -> torch.Tensor:
-        """The scored users' scores under ``w``, from a float32 Cholesky inverse (no full ``B``)."""
-        gram, reg = self._regularised(w, np.float32)
-        self.record.solves += 1
-        return self.scorer.inverse_scores(inverse_lower(gram, reg, dtype=np.float32))
+    def candidate_score(self, w: Weights) -> InnerScore:
+        """``w``'s inner score over every fold, each from a float32 Cholesky inverse (no full ``B``)."""
+        scores = []
+        for fold, scorer in enumerate(self.scorers):
+            gram, reg = self._regularised(w, np.float32, fold)
+            self.record.solves += 1
+            scores.append(scorer.rank(scorer.inverse_scores(inverse_lower(gram, reg, dtype=np.float32))))
+        return pooled(scores)
 
     @staticmethod
     def _key(w: Weights) -> tuple:
@@ -187,7 +195,7 @@ class WeightSearch:
             return self._cache[key]
         clock = time.perf_counter()
         try:
-            score: InnerScore | None = self.scorer.rank(self.candidate_scores(w))
+            score: InnerScore | None = self.candidate_score(w)
         except IndefiniteGramError:
             score = None
         self._cache[key] = score
@@ -198,11 +206,14 @@ class WeightSearch:
 
     # ----- coordinates ----------------------------------------------------------------
 
-    @staticmethod
-    def _better(new: InnerScore | None, old: InnerScore | None) -> bool:
+    def _better(self, new: InnerScore | None, old: InnerScore | None) -> bool:
+        """Whether ``new`` beats ``old`` by more than ``z`` standard errors of the per-user gain."""
         if new is None:
             return False
-        return old is None or new.ndcg > old.ndcg * (1 + 1e-4)
+        if old is None:
+            return True
+        gain, se = paired_gain(new, old)
+        return gain > 0 and gain > self.options.z * se
 
     def _ladder(self, w: Weights, key: str, values: tuple[float, ...], best: InnerScore | None) -> tuple[Weights, InnerScore | None]:
         """Try the middle rung of ``values`` (ascending, all non-zero) against the current value
