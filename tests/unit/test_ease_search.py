@@ -132,3 +132,29 @@ def test_candidates_are_scored_from_the_inverse_exactly_as_from_b() -> None:
     fast = scorer.inverse_scores(inverse_lower(g, 5.0, dtype=np.float32))
     assert torch.allclose(full.masked_fill(scorer.seen, 0), fast.masked_fill(scorer.seen, 0), atol=1e-5)
     assert scorer.rank(full) == scorer.rank(fast)
+
+
+def test_user_text_enters_as_feature_columns_with_a_searched_weight() -> None:
+    from recbole_kgllm.model.inputs import ModelFeatures
+    from recbole_kgllm.testing.backbone_inputs import make_view
+
+    torch.manual_seed(0)
+    data = make_training_data(n_users=120, n_items=30, density=0.15)
+    items = make_features(30, views=("text",), dim=8, missing=(3,)).items
+    features = ModelFeatures(items=items, users={"text": make_view(120, 12, seed=5)})
+    params = KGLLMRecParams(embedding_size=8, use_kg=False, use_user_text=True)
+    assert EaseBackbone.feature_needs(params).users == {"text"}
+    searched = EaseBackbone(params=params, data=data, features=features)
+    assert any(label.startswith("prior:user_text=") for label, _ in searched.search_record.candidates)
+    fixed = {**FIXED, "prior_weights": {"user_text": 1.0, "text": 0.0, "content": 0.0}}
+    on = EaseBackbone(params=KGLLMRecParams(embedding_size=8, use_kg=False, use_user_text=True, backbone_kwargs=fixed),
+                      data=data, features=features)
+    off = EaseBackbone(params=KGLLMRecParams(embedding_size=8, use_kg=False, use_user_text=True,
+                                             backbone_kwargs={**fixed, "prior_weights": {"user_text": 0.0, "text": 0.0, "content": 0.0}}),
+                       data=data, features=features)
+    users = torch.tensor([1, 2, 3])
+    x = torch.from_numpy(data.interactions[users.numpy()].toarray())
+    expected = x @ on.item_similarity + on.user_features[users] @ on.user_feature_similarity
+    assert torch.allclose(on.full_scores(users), expected, atol=1e-5)
+    assert off.user_features is None and not torch.allclose(on.full_scores(users), off.full_scores(users))
+    assert "user_features" in on.state_dict() and dict(zip(CHOICE_KEYS, on.chosen_weights.tolist()))["prior:user_text"] == 1.0

@@ -44,7 +44,8 @@ from recbole_kgllm.model.backbones.ease_search import (
     Weights,
     weighted_prior,
 )
-from recbole_kgllm.model.backbones.ease_solve import ease_solve, gram_matrix, item_reg_weights
+from recbole_kgllm.model.backbones.ease_solve import ease_solve, gram_matrix, item_reg_weights, row_weights
+from recbole_kgllm.model.backbones.ease_users import USER_VIEW, UserSide, augmented_gram
 from recbole_kgllm.model.backbones.ease_views import PriorView, content_prior, frozen_views
 from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
 from recbole_kgllm.model.params import KGLLMRecParams
@@ -68,7 +69,7 @@ class EaseBackbone(Backbone):
     training = "closed_form"
     reads = frozenset({
         "embedding_size", "reg_weight", "use_kg", "use_text", "cold_start", "cold_start_weight",
-        "fusion", "fusion_kwargs", "distiller", "distiller_kwargs", "projector",
+        "fusion", "fusion_kwargs", "distiller", "distiller_kwargs", "projector", "use_user_text",
     })
 
     @classmethod
@@ -83,7 +84,8 @@ class EaseBackbone(Backbone):
             elif wanted:
                 logger.info("item %s view not loaded: backbone 'ease' gives it weight 0", view)
         entities = params.use_kg and options.prior_maybe_used("entities")
-        return FeatureNeeds(items=frozenset(items), item_entities=entities)
+        users = frozenset({"text"}) if params.use_user_text and options.prior_maybe_used(USER_VIEW) else frozenset()
+        return FeatureNeeds(items=frozenset(items), users=users, item_entities=entities)
 
     def __init__(self, *, params: KGLLMRecParams, data: TrainingData, features: ModelFeatures) -> None:
         super().__init__(params=params, data=data, features=features)
@@ -96,6 +98,8 @@ class EaseBackbone(Backbone):
         self.views = frozen_views(features, options, seed=self.seed)
         self.masks = {name: view.mask for name, view in self.views.items()}
         self.priors = {name: view.prior for name, view in self.views.items()}
+        user_view = features.users.get("text")
+        self.users = UserSide.build(user_view, self.interactions, seed=self.seed) if user_view is not None else None
         counts = data.item_counts()
         groups, labels = content_groups(self.masks, self.n_items)
         fixed_share = None if options.cold_new_share == "auto" else float(options.cold_new_share)
@@ -106,8 +110,12 @@ class EaseBackbone(Backbone):
         self.search_record: SearchRecord | None = None
         self.content_vectors: Tensor | None = None
         self.weights = self._choose(params, features, counts, groups, labels, cold_on)
-        b = self._final_fit(counts, cold_on)
+        b, user_rows = self._final_fit(counts, cold_on)
         self.register_buffer("item_similarity", torch.from_numpy(b.astype(np.float32)), persistent=True)
+        # With user text: the users' feature columns [U, r] and their rows of B [r, I] (else None).
+        features, rows = user_rows if user_rows is not None else (None, None)
+        for name, value in (("user_features", features), ("user_feature_similarity", rows)):
+            self.register_buffer(name, None if value is None else torch.from_numpy(value.astype(np.float32)), persistent=True)
         self.register_buffer("chosen_weights", self._choice_tensor(), persistent=True)
         self.fit_seconds = time.perf_counter() - clock
         logger.info("EASE backbone fitted in %.1f s: %s", self.fit_seconds, self.weights.describe())
@@ -126,7 +134,8 @@ class EaseBackbone(Backbone):
         )
         content = _content_on(o, params) and bool(self.masks)
         free = [k for k in ("reg_weight", "user_weight", "diag_weight") if o.free(k)]
-        free += [f"prior:{v}" for v in PRIOR_VIEWS if not o.prior_fixed(v) and (v in self.priors or (v == "content" and content))]
+        available = set(self.priors) | ({"content"} if content else set()) | ({USER_VIEW} if self.users else set())
+        free += [f"prior:{v}" for v in PRIOR_VIEWS if not o.prior_fixed(v) and v in available]
         new_items = estimated_new_items(self.new_shares, counts)
         cold_search = cold_on and o.free("cold_scale") and new_items >= MIN_NEW_ITEMS and bool(self.priors or content)
         if cold_search:
@@ -162,7 +171,8 @@ class EaseBackbone(Backbone):
             cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach)
         ratio = float(np.mean([s.nnz_ratio for s in splits]))
         start = replace(start, reg_weight=start.reg_weight / ratio)
-        search = WeightSearch(splits, self.priors, start, free, options=SearchOptions(z=o.search_z), cold=cold)
+        search = WeightSearch(splits, self.priors, start, free, options=SearchOptions(z=o.search_z), cold=cold,
+                              users=self.users)
         chosen, score = search.run()
         self.search_record = search.record
         logger.info(
@@ -194,20 +204,34 @@ class EaseBackbone(Backbone):
 
     # ----- the final fit ----------------------------------------------------------------
 
-    def _final_fit(self, counts: np.ndarray, cold_on: bool) -> np.ndarray:
+    def _final_fit(self, counts: np.ndarray, cold_on: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """``B`` ``[I, I]`` on every training interaction, and with user text the users' feature
+        columns and their rows of ``B``."""
         w = self.weights
         base = gram_matrix(self.interactions, user_weight=w.user_weight)
         gram = base.copy()
         for name, weight in w.priors.items():
             if weight and name in self.priors:
                 add_prior(gram, self.priors[name], weight * w.reg_weight)
-        b = ease_solve(gram, item_reg_weights(base, w.reg_weight, w.diag_weight))
+        reg = item_reg_weights(base, w.reg_weight, w.diag_weight)
+        user_weight = float(w.priors.get(USER_VIEW, 0.0))
+        user_rows = None
+        if self.users is not None and user_weight:
+            features = self.users.scaled(user_weight)
+            gram = augmented_gram(gram, self.interactions, features, row_weights(self.interactions, w.user_weight))
+            reg = np.concatenate([np.broadcast_to(np.asarray(reg, dtype=float), (self.n_items,)),
+                                  np.full(self.users.rank, float(w.reg_weight))])
+            b_full = ease_solve(gram, reg)
+            b = np.ascontiguousarray(b_full[: self.n_items, : self.n_items])
+            user_rows = (features, b_full[self.n_items:, : self.n_items])
+        else:
+            b = ease_solve(gram, reg)
         if not cold_on or w.cold_scale <= 0:
-            return b
+            return b, user_rows
         source = self._cold_source(w)
         if source is None:
-            return b
-        return calibrated_cold_columns(b, source, cold=counts == 0, factor=w.cold_scale, new_share=self.new_shares)
+            return b, user_rows
+        return calibrated_cold_columns(b, source, cold=counts == 0, factor=w.cold_scale, new_share=self.new_shares), user_rows
 
     def _cold_source(self, w: Weights) -> object | None:
         if w.cold_source in self.priors:
@@ -224,7 +248,8 @@ class EaseBackbone(Backbone):
         w = self.weights
         values = []
         for key in CHOICE_KEYS:
-            if key.startswith("prior:") and key[len("prior:"):] not in self.priors:
+            view = key[len("prior:"):]
+            if key.startswith("prior:") and view not in self.priors and not (view == USER_VIEW and self.users):
                 values.append(float("nan"))
             else:
                 values.append(w.value(key))
@@ -245,7 +270,10 @@ class EaseBackbone(Backbone):
         sparse = torch.sparse_coo_tensor(
             index, torch.from_numpy(rows.data), size=rows.shape, device=device, check_invariants=False
         )
-        return torch.sparse.mm(sparse, self.item_similarity)
+        scores = torch.sparse.mm(sparse, self.item_similarity)
+        if self.user_features is not None and self.user_feature_similarity is not None:
+            scores = scores + self.user_features[users.to(device)] @ self.user_feature_similarity
+        return scores
 
 
 def _content_on(options: EaseOptions, params: KGLLMRecParams) -> bool:

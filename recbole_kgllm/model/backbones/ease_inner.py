@@ -130,15 +130,20 @@ class InnerScorer:
         """``[n, I]`` scores of the scored users (their sparse training rows times ``b``)."""
         return torch.from_numpy(np.asarray(self.rows @ np.asarray(b, dtype=np.float32), dtype=np.float32))
 
-    def inverse_scores(self, p_lower: np.ndarray) -> torch.Tensor:
+    def inverse_scores(self, p_lower: np.ndarray, extra: np.ndarray | None = None) -> torch.Tensor:
         """The scores of ``B = I - P diag(P)^-1`` from the lower triangle of ``P`` alone, on every
         item the user has not seen: ``-(X P)_j / P_jj`` (``X`` itself only touches seen items,
-        which are masked), with ``X P = X L + (L X^T)^T - X diag(P)``; no full ``B`` is formed."""
+        which are masked), with ``X P = X L + (L X^T)^T - X diag(P)``; no full ``B`` is formed.
+        ``extra`` ``[n, r]``: feature columns appended to the users' rows (``P`` is then
+        ``[I + r, I + r]``; the scores are of the ``I`` item columns)."""
+        n_items = self.rows.shape[1]
         rows = self.rows.astype(p_lower.dtype)
+        if extra is not None:
+            rows = sp.hstack([rows, sp.csr_matrix(extra.astype(p_lower.dtype))], format="csr")
         diag = np.diag(p_lower).copy()
-        xp = np.asarray(rows @ p_lower) + np.asarray(rows @ p_lower.T)
-        xp -= rows.multiply(diag[None, :]).toarray()
-        return torch.from_numpy(np.ascontiguousarray(-xp / diag[None, :], dtype=np.float32))
+        xp = np.asarray(rows @ p_lower[:, :n_items]) + np.asarray(rows @ p_lower.T[:, :n_items])
+        xp -= rows[:, :n_items].multiply(diag[None, :n_items]).toarray()
+        return torch.from_numpy(np.ascontiguousarray(-xp / diag[None, :n_items], dtype=np.float32))
 
     def score(self, b: np.ndarray, extra: torch.Tensor | None = None) -> InnerScore:
         """NDCG@10 and Recall@20 of ``b`` (plus optional ``extra`` scores ``[n, I]``)."""

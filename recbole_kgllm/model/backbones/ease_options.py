@@ -13,9 +13,10 @@ from typing import Any
 
 from recbole_kgllm.errors import ConfigError
 
-#: The content priors, in search order: frozen text, the KG's entity incidence, the PyKEEN KG
-#: embedding, the learned content path (fusion + distiller).
-PRIOR_VIEWS = ("text", "entities", "kg", "content")
+#: The knowledge weights, in search order: the item priors (frozen text, the KG's entity
+#: incidence, the PyKEEN KG embedding, the learned content path), then the users' text as extra
+#: input columns (``use_user_text``, :mod:`ease_users`).
+PRIOR_VIEWS = ("text", "entities", "kg", "content", "user_text")
 #: ``search_folds: auto`` scores each candidate on enough inner splits for this many inner
 #: validation interactions (ml-100k: 3 folds; ml-1m and larger: 1).
 INNER_EVIDENCE = 20000

@@ -43,7 +43,9 @@ from recbole_kgllm.model.backbones.ease_solve import (
     gram_matrix,
     inverse_lower,
     item_reg_weights,
+    row_weights,
 )
+from recbole_kgllm.model.backbones.ease_users import USER_VIEW, UserSide, augmented_gram
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +145,10 @@ class WeightSearch:
 
     def __init__(
         self, splits: list[InnerSplit], priors: Mapping[str, object], start: Weights, free: list[str],
-        options: SearchOptions | None = None, cold: ColdSearch | None = None,
+        options: SearchOptions | None = None, cold: ColdSearch | None = None, users: UserSide | None = None,
     ) -> None:
         self.splits, self.priors, self.start, self.free = splits, priors, start, free
+        self.users = users
         self.options = options or SearchOptions()
         self.cold = cold
         self.scorers = [InnerScorer(split) for split in splits]
@@ -161,27 +164,40 @@ class WeightSearch:
             self._grams[fold, user_weight] = gram_matrix(self.splits[fold].train, user_weight=user_weight)
         return self._grams[fold, user_weight]
 
-    def _regularised(self, w: Weights, dtype: type, fold: int = 0) -> tuple[np.ndarray, float | np.ndarray]:
+    def _regularised(self, w: Weights, dtype: type, fold: int = 0) -> tuple[np.ndarray, float | np.ndarray, np.ndarray | None]:
+        """The regularised system of ``w`` on ``fold``: Gram matrix, lambdas and the users' feature
+        columns (``None`` without user text)."""
         base = self._gram(w.user_weight, fold)
         gram = base.astype(dtype, copy=True)
         for name, weight in w.priors.items():
             if weight and name in self.priors:
                 add_prior(gram, self.priors[name], weight * w.reg_weight)  # type: ignore[arg-type]
-        return gram, item_reg_weights(base, w.reg_weight, w.diag_weight)
+        reg = item_reg_weights(base, w.reg_weight, w.diag_weight)
+        weight = float(w.priors.get(USER_VIEW, 0.0))
+        if self.users is None or not weight:
+            return gram, reg, None
+        features = self.users.scaled(weight)
+        train = self.splits[fold].train
+        gram = augmented_gram(gram, train, features, row_weights(train, w.user_weight))
+        reg = np.concatenate([np.broadcast_to(np.asarray(reg, dtype=float), (base.shape[0],)),
+                              np.full(self.users.rank, float(w.reg_weight))])
+        return gram, reg, features
 
-    def solve(self, w: Weights) -> np.ndarray:
-        """Inner ``B`` for ``w``, float64 (raises :class:`IndefiniteGramError`)."""
-        gram, reg = self._regularised(w, np.float64)
+    def solve(self, w: Weights) -> tuple[np.ndarray, np.ndarray | None]:
+        """Inner ``B`` for ``w``, float64 (raises :class:`IndefiniteGramError`), ``[I + r, I + r]``
+        with user text, and the users' feature columns."""
+        gram, reg, features = self._regularised(w, np.float64)
         self.record.solves += 1
-        return ease_solve(gram, reg)
+        return ease_solve(gram, reg), features
 
     def candidate_score(self, w: Weights) -> InnerScore:
         """``w``'s inner score over every fold, each from a float32 Cholesky inverse (no full ``B``)."""
         scores = []
         for fold, scorer in enumerate(self.scorers):
-            gram, reg = self._regularised(w, np.float32, fold)
+            gram, reg, features = self._regularised(w, np.float32, fold)
             self.record.solves += 1
-            scores.append(scorer.rank(scorer.inverse_scores(inverse_lower(gram, reg, dtype=np.float32))))
+            extra = None if features is None else features[scorer.split.users]
+            scores.append(scorer.rank(scorer.inverse_scores(inverse_lower(gram, reg, dtype=np.float32), extra)))
         return pooled(scores)
 
     @staticmethod
@@ -271,8 +287,12 @@ class WeightSearch:
         """Scale and source of cold columns, scored on the inner split's held-out items (only the
         cold columns change, so the warm scores are computed once)."""
         assert self.cold is not None
-        b = self.solve(w)
+        b_full, features = self.solve(w)
+        n_items = self.scorer.rows.shape[1]
+        b = np.ascontiguousarray(b_full[:n_items, :n_items])
         base_scores = self.scorer.scores(b)
+        if features is not None:  # the user-feature part of every item's score stays as solved
+            base_scores += torch.from_numpy((features[self.scorer.split.users] @ b_full[n_items:, :n_items]).astype(np.float32))
         rows = self.scorer.rows
         plain = self.scorer.rank(base_scores)
         self.record.candidates.append(("cold_scale=0", plain))
@@ -290,7 +310,8 @@ class WeightSearch:
                 changed = np.flatnonzero(np.any(cal != b, axis=0))
                 scores = base_scores.clone()
                 if changed.size:
-                    scores[:, changed] = torch.from_numpy(np.asarray(rows @ cal[:, changed], dtype=np.float32))
+                    delta = np.asarray(rows @ (cal[:, changed] - b[:, changed]), dtype=np.float32)
+                    scores[:, changed] += torch.from_numpy(delta)
                 score = self.scorer.rank(scores)
                 label = f"cold_scale={factor:g} from {name}"
                 self.record.candidates.append((label, score))

@@ -28,23 +28,31 @@ class IndefiniteGramError(KGLLMError, ValueError):
     """The regularised Gram matrix is not positive definite (a prior weight too large)."""
 
 
+def row_weights(x: sp.spmatrix, user_weight: float) -> np.ndarray | None:
+    """``[U]`` the users' row weights ``n_u^-a``, rescaled so that the weighted squared entries
+    sum to the unweighted ones (``None`` for ``a = 0``)."""
+    if not user_weight:
+        return None
+    x = sp.csr_matrix(x, dtype=np.float64)
+    counts = np.asarray(x.sum(axis=1)).ravel()
+    squares = np.asarray(x.multiply(x).sum(axis=1)).ravel()
+    weights = np.where(counts > 0, np.maximum(counts, 1.0) ** (-float(user_weight)), 0.0)
+    weighted = float((weights ** 2 * squares).sum())
+    return weights * np.sqrt(float(squares.sum()) / weighted) if weighted > 0 else weights
+
+
 def gram_matrix(x: sp.spmatrix, *, user_weight: float = 0.0) -> np.ndarray:
-    """``G = X^T W^2 X`` ``[I, I]`` float64 with ``W = diag(n_u^-user_weight)`` rescaled so that
-    ``mean(diag G)`` equals the unweighted one (``user_weight = 0``: plain ``X^T X``).
+    """``G = X^T W^2 X`` ``[I, I]`` float64 with ``W`` the :func:`row_weights` (``user_weight = 0``:
+    plain ``X^T X``; otherwise ``mean(diag G)`` equals the unweighted one).
 
     Args:
         x: ``[U, I]`` interactions (users without interactions are ignored).
         user_weight: the exponent ``a >= 0``.
     """
     x = sp.csr_matrix(x, dtype=np.float64)
-    if user_weight:
-        counts = np.asarray(x.sum(axis=1)).ravel()
-        weights = np.where(counts > 0, np.maximum(counts, 1.0) ** (-float(user_weight)), 0.0)
-        plain = float(x.multiply(x).sum())
+    weights = row_weights(x, user_weight)
+    if weights is not None:
         x = sp.diags(weights) @ x
-        weighted = float(x.multiply(x).sum())
-        if weighted > 0:
-            x = x * np.sqrt(plain / weighted)
     return np.asarray((x.T @ x).todense(), dtype=np.float64)
 
 
@@ -97,4 +105,4 @@ def item_reg_weights(gram: np.ndarray, reg_weight: float, diag_weight: float = 0
     return float(reg_weight) + float(diag_weight) * np.diag(gram)
 
 
-__all__ = ["IndefiniteGramError", "ease_solve", "gram_matrix", "inverse_lower", "item_reg_weights"]
+__all__ = ["IndefiniteGramError", "ease_solve", "gram_matrix", "inverse_lower", "item_reg_weights", "row_weights"]
