@@ -60,6 +60,8 @@ def test_reach_rule_takes_the_best_accuracy_that_reaches_cold_items() -> None:
     assert reach_rule([plain, mild, reach, strong], 0.5)[0].cold_scale == 1.0
     assert reach_rule([plain, mild, reach, strong], 0.0)[0].cold_scale == 0.0  # pure accuracy
     assert reach_rule([plain, mild], 0.5)[0].cold_scale == 0.0  # none reaches it: accuracy decides
+    ruinous = (w.with_value("cold_scale", 3.0), InnerScore(0.10, 0.2, cold_recall=0.2, warm_recall=0.1))
+    assert reach_rule([plain, mild, ruinous], 0.5)[0].cold_scale == 0.0  # reach bought with 2/3 of the accuracy: no
 
 
 def test_an_excess_of_cold_items_within_the_noise_is_not_new() -> None:

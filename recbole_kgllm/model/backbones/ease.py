@@ -168,7 +168,8 @@ class EaseBackbone(Backbone):
             p_in = None if self.train_share is None else self.train_share * (1.0 - o.search_share)
             fixed_share = None if o.cold_new_share == "auto" else float(o.cold_new_share)
             shares, _ = new_item_shares(inner_counts, groups, labels, train_share=p_in, fixed=fixed_share)
-            cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach)
+            cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach,
+                              max_loss=o.cold_max_loss)
         ratio = float(np.mean([s.nnz_ratio for s in splits]))
         start = replace(start, reg_weight=start.reg_weight / ratio)
         search = WeightSearch(splits, self.priors, start, free, options=SearchOptions(z=o.search_z), cold=cold,

@@ -43,6 +43,7 @@ class EaseOptions:
         cold_new_share: ``"auto"`` (estimated per content group) or a fixed share in ``[0, 1]``.
         cold_reach: the cold/warm Recall@20 ratio the cold-start scale must reach on the inner
             held-out items (0: the scale with the best inner NDCG@10).
+        cold_max_loss: the largest share of inner NDCG@10 (against no calibration) the reach may cost.
         search, search_share, search_users, search_seed: the inner validation (:mod:`ease_inner`).
         search_folds: inner splits scored per candidate (``"auto"``: as many as it takes for
             :data:`INNER_EVIDENCE` inner validation interactions, at most 5).
@@ -61,6 +62,7 @@ class EaseOptions:
     cold_scale: float | None = None
     cold_new_share: float | str = "auto"
     cold_reach: float = 0.5
+    cold_max_loss: float = 0.1
     search: bool = True
     search_share: float = 0.1
     search_users: int = 2000
@@ -112,6 +114,8 @@ class EaseOptions:
             values["search_share"] = value
         if "cold_reach" in options:
             values["cold_reach"] = _number("cold_reach", options["cold_reach"], allow_none=False)
+        if "cold_max_loss" in options:
+            values["cold_max_loss"] = _number("cold_max_loss", options["cold_max_loss"], allow_none=False)
         if "search_folds" in options and options["search_folds"] != "auto":
             folds = options["search_folds"]
             if isinstance(folds, bool) or not isinstance(folds, int) or folds < 1:

@@ -14,9 +14,10 @@ the training interactions (:mod:`ease_inner`), coordinate by coordinate, cheapes
    entirely (only when the training data suggests new items, :mod:`ease_cold`); scale 0 (no
    calibration) is a candidate. Accuracy alone favours warm items (cold items are harder to
    rank), so the choice follows a reach rule: the best NDCG@10 among the candidates whose cold
-   Recall@20 on the held-out items is at least ``cold_reach`` (0.5) times their warm Recall@20;
-   when none reaches it, the best NDCG@10 of all (accuracy decides). ``cold_reach: 0`` is pure
-   accuracy.
+   Recall@20 on the held-out items is at least ``cold_reach`` (0.5) times their warm Recall@20
+   and whose NDCG@10 is at most ``cold_max_loss`` (10%) below no calibration's; when none
+   qualifies, the best NDCG@10 of all (accuracy decides). A content view that places cold items
+   badly cannot buy their reach with the warm items' accuracy. ``cold_reach: 0`` is pure accuracy.
 
 Each candidate's inner NDCG@10 and Recall@20 is logged. The inner training part has fewer
 interactions than the full one, so lambda is rescaled by the ratio of interactions
@@ -110,6 +111,7 @@ class ColdSearch:
     shares: np.ndarray
     sources: Mapping[str, object]
     reach: float = 0.5
+    max_loss: float = 0.1
 
 
 @dataclass
@@ -317,13 +319,17 @@ class WeightSearch:
                 self.record.candidates.append((label, score))
                 logger.info("weight search: %-40s -> %s", label, score)
                 candidates.append((replace(w, cold_scale=factor, cold_source=name), score))
-        return reach_rule(candidates, self.cold.reach)
+        return reach_rule(candidates, self.cold.reach, self.cold.max_loss)
 
 
-def reach_rule(candidates: list[tuple[Weights, InnerScore]], reach: float) -> tuple[Weights, InnerScore]:
-    """The best NDCG@10 among the candidates whose cold/warm Recall@20 ratio is at least
-    ``reach``; the best NDCG@10 of all when none is (the first candidate wins ties)."""
-    feasible = [c for c in candidates if (c[1].reach or 0.0) >= reach]
+def reach_rule(
+    candidates: list[tuple[Weights, InnerScore]], reach: float, max_loss: float = 0.1
+) -> tuple[Weights, InnerScore]:
+    """The best NDCG@10 among the candidates whose cold/warm Recall@20 ratio is at least ``reach``
+    and whose NDCG@10 is at least ``1 - max_loss`` times the first candidate's (no calibration);
+    the best NDCG@10 of all when none is (the first candidate wins ties)."""
+    floor = (1.0 - max_loss) * candidates[0][1].ndcg
+    feasible = [c for c in candidates if (c[1].reach or 0.0) >= reach and c[1].ndcg >= floor]
     return max(feasible or candidates, key=lambda c: c[1].ndcg)
 
 
