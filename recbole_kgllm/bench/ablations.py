@@ -4,10 +4,10 @@ For a base spec (usually plain ``KGLLMRec``): ID only, + KG, + text, + both (the
 KG with shuffled triples, then one variant per registered fusion and per registered distiller
 other than the base's own (``teacher`` is left out: it needs a trained teacher checkpoint).
 
-Fusion strategies and distillers act only on gradient-trained backbones. When the base uses a
-closed-form backbone (``ease``, the default), their variants run on ``backbone=lightgcn``, and
-one more row, ``backbone=lightgcn`` (the same model with the default fusion and distiller on
-that backbone), is their reference.
+Fusion and distiller variants run on the base's own backbone when it reads ``fusion`` (the
+default ``ease`` does since issue 13: its learned content path uses both). For a backbone that
+does not read them, they run on ``backbone=lightgcn``, and one more row, ``backbone=lightgcn``
+(the same model with the default fusion and distiller on that backbone), is their reference.
 """
 from __future__ import annotations
 
