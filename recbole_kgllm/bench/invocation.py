@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.bench.ablations import NEEDS_CHECKPOINT, expand_ablations
+from recbole_kgllm.bench.ablations import expand_ablations
 from recbole_kgllm.bench.cold_split import split_ratios
 from recbole_kgllm.bench.data_prep import AtomicFields
 from recbole_kgllm.bench.plan import DataBuilder, DataVariant, Run, data_base, settings_hash
@@ -113,9 +113,10 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
         }
         specs = expand_ablations(
             specs, fusions=get_registry("fusion").names(),
-            distillers=[d for d in get_registry("distiller").names() if d not in NEEDS_CHECKPOINT], current=current,
+            distillers=get_registry("distiller").names(), current=current,
             unfused_backbones=[e.name for e in get_registry("backbone") if "fusion" not in e.obj.reads],
             kind=args.ablations,
+            self_taught_backbones=[e.name for e in get_registry("backbone") if e.obj.training == "closed_form"],
         )
     classes = {spec.model: resolve_model(spec.model) for spec in specs}
     ours = set(get_registry("model").names())
