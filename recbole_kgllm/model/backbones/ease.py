@@ -164,17 +164,11 @@ class EaseBackbone(Backbone):
             self._add_content(params, gram_matrix(split.train))
         cold = None
         if cold_search:
-            # The simulated new items are the held-out ones, promoted with their group's share of the
-            # real new items; the real cold items lie beyond the inner split's horizon (they have no
-            # interaction in it to gain from) and stay as the inner solution leaves them.
-            held_mask = np.zeros(self.n_items, dtype=bool)
-            held_mask[split.held_items] = True
-            shares = np.zeros(self.n_items)
-            for group in np.unique(groups[held_mask]):
-                in_group = held_mask & (groups == group)
-                outer_cold = (groups == group) & (counts == 0)
-                shares[in_group] = float(self.new_shares[outer_cold].max()) if outer_cold.any() else 0.0
-            cold = ColdSearch(cold=held_mask, shares=shares, sources=dict(self.priors), reach=o.cold_reach,
+            inner_counts = np.asarray(split.train.getnnz(axis=0))
+            p_in = None if self.train_share is None else self.train_share * (1.0 - o.search_share)
+            fixed_share = None if o.cold_new_share == "auto" else float(o.cold_new_share)
+            shares, _ = new_item_shares(inner_counts, groups, labels, train_share=p_in, fixed=fixed_share)
+            cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach,
                               max_loss=o.cold_max_loss)
         ratio = float(np.mean([s.nnz_ratio for s in splits]))
         start = replace(start, reg_weight=start.reg_weight / ratio)
