@@ -78,7 +78,7 @@ class KGLLMRecParams(ModelParams):
             raise ConfigError(f"projector must be 'linear' or 'mlp', got '{self.projector}'")
         if self.cold_start not in ("content_head", "none"):
             raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")
-        if self.distiller == "teacher" and not self.teacher_checkpoint:
+        if self.distiller == "teacher" and not self.teacher_checkpoint and backbone.fit_kind == "gradient":
             raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
 
     def backbone_class(self) -> type[Backbone]:

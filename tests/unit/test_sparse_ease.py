@@ -7,7 +7,9 @@ import scipy.sparse as sp
 import torch
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.model.backbones.ease import calibrated_cold_columns, content_similarity, ease_closed_form
+from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns
+from recbole_kgllm.model.backbones.ease_priors import embedding_similarity
+from recbole_kgllm.model.backbones.ease_solve import ease_solve
 from recbole_kgllm.model.backbones.ease_sparse import SolverOptions
 from recbole_kgllm.model.sparse_ease.cold import sparse_cold_columns
 from recbole_kgllm.model.sparse_ease.gram import topk_gram, topk_per_row
@@ -24,12 +26,12 @@ def test_full_neighbourhoods_equal_the_dense_closed_form_with_a_prior() -> None:
     x = _interactions()
     values, mask = torch.randn(40, 8), torch.ones(40, dtype=torch.bool)
     mask[3] = False
-    dense_prior = content_similarity(values, mask, center=True, topk=39).numpy()
+    dense_prior = embedding_similarity(values, mask, center=True, topk=0)
     sparse_prior = topk_content_similarity(values, mask, center=True, topk=39)
     np.testing.assert_allclose(sparse_prior.toarray(), dense_prior, atol=1e-5)
     gram = (x.T @ x).toarray() + 2.0 * dense_prior
     assert (gram - np.diag(np.diag(gram)) != 0).sum() == 40 * 39  # every pair is a neighbour
-    dense = ease_closed_form(gram, 7.0)
+    dense = ease_solve(gram, 7.0)
     b = sparse_ease(x, [(2.0, sparse_prior)], reg_weight=7.0, neighbours=39, gram_topk=0).toarray()
     np.testing.assert_allclose(b, dense, atol=2e-4)
 
@@ -40,7 +42,7 @@ def test_truncated_neighbourhoods_keep_k_entries_per_column_and_stay_close() -> 
     taste = rng.integers(0, 3, size=400)
     p = np.where(cluster[None, :] == taste[:, None], 0.35, 0.03)
     x = sp.csr_matrix((rng.random((400, 60)) < p).astype(np.float32))
-    dense = ease_closed_form((x.T @ x).toarray(), 10.0)
+    dense = ease_solve((x.T @ x).toarray(), 10.0)
     b = sparse_ease(x, [], reg_weight=10.0, neighbours=20, gram_topk=30).tocsc()
     assert np.diff(b.indptr).max() <= 20
     assert np.all(b.diagonal() == 0)
@@ -53,7 +55,7 @@ def test_topk_similarity_matches_dense_topk_and_inverted_file_is_close() -> None
     centres = torch.randn(6, 16)
     values = centres[torch.randint(0, 6, (300,))] + 0.3 * torch.randn(300, 16)
     mask = torch.ones(300, dtype=torch.bool)
-    dense = content_similarity(values, mask, center=True, topk=10).numpy()
+    dense = embedding_similarity(values, mask, center=True, topk=10).toarray()
     exact = topk_content_similarity(values, mask, center=True, topk=10).toarray()
     np.testing.assert_allclose(exact, dense, atol=1e-5)
     approx = topk_content_similarity(values, mask, center=True, topk=10, exact_limit=10, n_probe=4).toarray()
