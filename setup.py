@@ -18,6 +18,7 @@ INSTALL_REQUIRES = [
     "pandas>=2.0,<3",
     "setuptools<82",
     "ray==2.6.3",
+    "pyarrow>=6.0.1,<15",  # Ray Tune 2.6 reads its experiment state through pyarrow (recbole-kgllm tune)
     "pykeen==1.11.1",
     "transformers>=4.40,<6",
     "tokenizers>=0.19",

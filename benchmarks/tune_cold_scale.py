@@ -1,5 +1,8 @@
 """Choose the EASE backbone's ``cold_scale`` on validation data only (nested cold-start split).
 
+Historical: it chose the former fixed default; the default model now chooses its cold scale itself
+(``docs/tuning.md``).
+
 The benchmark's cold-start slice holds out a share of items and tests on them, so its test
 numbers cannot choose a setting. This script rebuilds, for each seed, the benchmark's outer
 cold-start split (:func:`recbole_kgllm.bench.cold_split.cold_split`, same share and seed),

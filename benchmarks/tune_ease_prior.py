@@ -1,5 +1,8 @@
 """Grid search of KGLLMRec's EASE-backbone prior on the validation split (RecBole's protocol).
 
+Historical: it chose the former fixed defaults; the default model now chooses its weights itself
+(``docs/tuning.md``). The prior weights it passes are relative to ``reg_weight`` since then.
+
 For each seed, the run pipeline builds the dataset, split and features once; every grid point
 fits the closed form and is scored by RecBole's evaluator on the validation split (selection)
 and the test split (reported only, never used to choose). Prints a markdown table; the chosen defaults and this

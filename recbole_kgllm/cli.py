@@ -9,9 +9,8 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from recbole_kgllm.cli_errors import EXIT_USAGE, report_error, report_unexpected
 from recbole_kgllm.errors import KGLLMError
-
-EXIT_USAGE = 2
 
 
 def _run_parser(prog: str) -> argparse.ArgumentParser:
@@ -27,12 +26,13 @@ def _run_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--port", default="5678", help="master port for multi-process runs")
     parser.add_argument("--world_size", type=int, default=-1, help="total processes over all nodes")
     parser.add_argument("--group_offset", type=int, default=0, help="global rank offset of this node")
+    parser.add_argument(
+        "--trust_checkpoint", nargs="?", const="True", default=None, metavar="BOOL",
+        help="unpickle checkpoints and saved datasets in full: only for files you trust (docs/reliability.md)",
+    )
     return parser
 
 
-def _report_error(prog: str, error: BaseException) -> int:
-    print(f"{prog}: error: {error}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def run_command(argv: Sequence[str], prog: str = "run_recbole") -> int:
@@ -42,11 +42,14 @@ def run_command(argv: Sequence[str], prog: str = "run_recbole") -> int:
         from recbole_kgllm.recbole_integration.config import parse_overrides
         from recbole_kgllm.recbole_integration.quick_start import run
 
+        overrides = parse_overrides(rest)
+        if args.trust_checkpoint is not None:
+            overrides["trust_checkpoint"] = args.trust_checkpoint
         result = run(
             args.model,
             args.dataset,
             args.config_files.split() if args.config_files else None,
-            parse_overrides(rest),
+            overrides,
             nproc=args.nproc,
             world_size=args.world_size,
             ip=args.ip,
@@ -54,7 +57,9 @@ def run_command(argv: Sequence[str], prog: str = "run_recbole") -> int:
             group_offset=args.group_offset,
         )
     except KGLLMError as error:
-        return _report_error(prog, error)
+        return report_error(prog, error)
+    except Exception as error:  # noqa: BLE001 - one line and a pointer to the traceback, never a raw traceback
+        return report_unexpected(prog, error)
     if result is not None:
         print(f"best valid: {dict(result['best_valid_result'] or {})}")
         print(f"test result: {dict(result['test_result'])}")
@@ -71,7 +76,9 @@ def plugins_command(argv: Sequence[str]) -> int:
     try:
         print(format_report(plugin_report(), as_json=args.json))
     except KGLLMError as error:
-        return _report_error("recbole-kgllm plugins", error)
+        return report_error("recbole-kgllm plugins", error)
+    except Exception as error:  # noqa: BLE001
+        return report_unexpected("recbole-kgllm plugins", error)
     return 0
 
 
@@ -95,6 +102,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[Sequence[str]], int]]] = {
     "recommend": ("top-k items with reasons for users of a checkpoint or export", _lazy("recbole_kgllm.serving.cli:recommend_main")),
     "export": ("export a checkpoint for serving (safetensors, token files, manifest)", _lazy("recbole_kgllm.serving.cli:export_main")),
     "serve": ("serve recommendations over HTTP (GET /recommend, /health)", _lazy("recbole_kgllm.serving.cli:serve_main")),
+    "synth": ("write a synthetic dataset of any size (power-law popularity, KG, titles)", _lazy("recbole_kgllm.datasets.synthetic:synth_main")),
+    "tune": ("tune hyper-parameters on the validation metric with Ray Tune (RecBole's search-space file)", _lazy("recbole_kgllm.tune.cli:tune_main")),
 }
 
 
@@ -111,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return SUBCOMMANDS[args.command][1](argv[1:])
     except KGLLMError as error:
-        return _report_error(f"recbole-kgllm {args.command}", error)
+        return report_error(f"recbole-kgllm {args.command}", error)
+    except Exception as error:  # noqa: BLE001 - one line and a pointer to the traceback
+        return report_unexpected(f"recbole-kgllm {args.command}", error)
 
 
 def run_recbole_main(argv: Sequence[str] | None = None) -> int:

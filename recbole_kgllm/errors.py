@@ -9,15 +9,20 @@ class KGLLMError(Exception):
     """Base class of every error this package raises on purpose (user-facing)."""
 
 
+def _broken_hint(broken: Iterable[str]) -> str:
+    lines = list(broken)
+    return f" Plugins that failed to load (one may provide it): {'; '.join(lines)}." if lines else ""
+
+
 class UnknownComponentError(KGLLMError, KeyError):
     """A config names a component (fusion, distiller, text encoder, model) that is not registered."""
 
-    def __init__(self, family: str, name: str, valid: Iterable[str]) -> None:
+    def __init__(self, family: str, name: str, valid: Iterable[str], broken: Iterable[str] = ()) -> None:
         self.family, self.name, self.valid = family, name, sorted(valid)
         close = difflib.get_close_matches(name, self.valid, n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         super().__init__(
-            f"unknown {family} '{name}'. Valid names: {', '.join(self.valid) or '(none)'}.{hint}"
+            f"unknown {family} '{name}'. Valid names: {', '.join(self.valid) or '(none)'}.{hint}{_broken_hint(broken)}"
         )
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise
@@ -27,10 +32,12 @@ class UnknownComponentError(KGLLMError, KeyError):
 class UnknownModelError(KGLLMError, ValueError):
     """The model name is neither a RecBole model nor a registered plugin model."""
 
-    def __init__(self, name: str, close: list[str]) -> None:
+    def __init__(self, name: str, close: list[str], broken: Iterable[str] = ()) -> None:
         self.name, self.close = name, close
         hint = f" Close matches: {', '.join(close)}." if close else ""
-        super().__init__(f"unknown model '{name}'.{hint} Run 'recbole-kgllm plugins' to list plugin models.")
+        super().__init__(
+            f"unknown model '{name}'.{hint} Run 'recbole-kgllm plugins' to list plugin models.{_broken_hint(broken)}"
+        )
 
 
 class DatasetNotFoundError(KGLLMError, FileNotFoundError):
@@ -47,6 +54,34 @@ class ConfigError(KGLLMError, ValueError):
 
 class FeatureStoreError(KGLLMError):
     """A feature-store entry is missing, damaged or inconsistent with its manifest."""
+
+
+class UntrustedCheckpointError(KGLLMError):
+    """Loading a checkpoint or saved dataset would need something outside the allow-list of
+    what RecBole checkpoints hold, so it could run code from the file: refused unless trusted."""
+
+
+class DataFileError(KGLLMError, ValueError):
+    """An atomic data file RecBole is about to read is malformed.
+
+    The message is one line: the file, the line number (when there is one), the problem and
+    the fix, e.g. ``data/x/x.inter line 1: header 'user_id' has no type: write 'user_id:token'``.
+
+    Attributes:
+        path: the file.
+        line: 1-based line number, or None for a whole-file problem.
+        problem: what is wrong.
+        fix: what to do about it.
+    """
+
+    def __init__(self, path: object, problem: str, fix: str, line: int | None = None) -> None:
+        self.path, self.line, self.problem, self.fix = str(path), line, problem, fix
+        where = f"{self.path} line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {problem}; fix: {fix}")
+
+
+class BrokenPluginError(KGLLMError):
+    """A plugin could not be loaded or its hook failed (the message names it and its distribution)."""
 
 
 # --- serving (recommend / export / serve) ---

@@ -14,6 +14,7 @@ import os
 import pluggy
 
 from recbole_kgllm import hookspecs
+from recbole_kgllm.plugin_health import check_hook_names, load_entry_points
 
 PROJECT = "recbole_kgllm"
 ENTRY_POINT_GROUP = "recbole_kgllm"
@@ -52,20 +53,25 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def load_plugins(pm: pluggy.PluginManager | None = None) -> pluggy.PluginManager:
     """Register built-ins and (unless disabled) entry-point plugins, honouring the block list.
 
-    Without ``pm`` this returns the process-wide manager, created on first call.
+    Without ``pm`` this returns the process-wide manager, created on first call. An entry-point
+    plugin that fails to import is skipped with one warning line naming it and its distribution
+    (:mod:`recbole_kgllm.plugin_health`); a hook with an unknown name is an error naming the plugin.
     """
     global _pm
-    if pm is None:
-        if _pm is not None:
-            return _pm
-        pm = _pm = get_plugin_manager()
+    if pm is None and _pm is not None:
+        return _pm
+    process_wide = pm is None
+    pm = get_plugin_manager() if pm is None else pm
     for name in blocked_plugins():
         pm.set_blocked(name)
     for name, module_name in DEFAULT_PLUGINS.items():
         if not pm.is_blocked(name) and pm.get_plugin(name) is None:
             pm.register(importlib.import_module(module_name), name=name)
     if not _truthy(os.environ.get(ENV_DISABLE_AUTOLOAD)):
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        load_entry_points(pm, ENTRY_POINT_GROUP)
+    check_hook_names(pm)
+    if process_wide:
+        _pm = pm
     return pm
 
 

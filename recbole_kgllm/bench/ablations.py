@@ -4,10 +4,10 @@ For a base spec (usually plain ``KGLLMRec``): ID only, + KG, + text, + both (the
 KG with shuffled triples, then one variant per registered fusion and per registered distiller
 other than the base's own (``teacher`` is left out: it needs a trained teacher checkpoint).
 
-Fusion strategies and distillers act only on gradient-trained backbones. When the base uses a
-closed-form backbone (``ease``, the default), their variants run on ``backbone=lightgcn``, and
-one more row, ``backbone=lightgcn`` (the same model with the default fusion and distiller on
-that backbone), is their reference.
+Fusion and distiller variants run on the base's own backbone when it reads ``fusion`` (the
+default ``ease`` does since issue 13: its learned content path uses both). For a backbone that
+does not read them, they run on ``backbone=lightgcn``, and one more row, ``backbone=lightgcn``
+(the same model with the default fusion and distiller on that backbone), is their reference.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from recbole_kgllm.bench.spec import RunSpec
 
 #: The model ``--ablations`` expands.
 ABLATED_MODEL = "KGLLMRec"
-#: Distillers that cannot run without extra inputs (a teacher checkpoint).
+#: Distillers that cannot run without extra inputs (a teacher checkpoint) on a gradient backbone;
+#: a closed-form backbone is its own teacher (the default ``ease``'s content path).
 NEEDS_CHECKPOINT = ("teacher",)
 
 #: Which ablations ``--ablations KIND`` adds: every one, the modality rows only, or the fusion and
@@ -46,7 +47,7 @@ def is_strategy_ablation(name: str) -> bool:
 
 def ablation_specs(
     base: RunSpec, *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
-    unfused_backbones: Iterable[str] = (), kind: str = "all",
+    unfused_backbones: Iterable[str] = (), kind: str = "all", self_taught_backbones: Iterable[str] = (),
 ) -> list[RunSpec]:
     """The ablation variants of ``base`` (``base`` itself included, named ``+KG+text``).
 
@@ -57,8 +58,10 @@ def ablation_specs(
         current: the base's effective ``fusion``, ``distiller`` and ``backbone`` (its variant
             settings, else the global settings, else the model defaults); the current fusion and
             distiller get no variant of their own.
-        unfused_backbones: backbone names that do not read ``fusion``/``distiller`` (``ease``).
+        unfused_backbones: backbone names that do not read ``fusion``/``distiller``.
         kind: one of :data:`ABLATION_KINDS`.
+        self_taught_backbones: backbones whose ``teacher`` distiller needs no checkpoint (closed
+            forms, which distil themselves): there ``teacher`` gets a variant too.
     """
     if kind not in ABLATION_KINDS:
         raise ValueError(f"ablation kind must be one of {', '.join(ABLATION_KINDS)}, got '{kind}'")
@@ -70,6 +73,7 @@ def ablation_specs(
     if kind == "modalities":
         return specs
     on: dict[str, str] = {}
+    skipped = () if current.get("backbone") in set(self_taught_backbones) else NEEDS_CHECKPOINT
     if current.get("backbone") in set(unfused_backbones):
         on = {"backbone": STRATEGY_BACKBONE}
         specs.append(base.with_overrides(on, ablation=STRATEGY_REFERENCE))
@@ -81,14 +85,14 @@ def ablation_specs(
     specs += [
         base.with_overrides({**on, "distiller": d}, ablation=f"distiller={d}")
         for d in sorted(distillers)
-        if d != current.get("distiller") and d not in NEEDS_CHECKPOINT
+        if d != current.get("distiller") and d not in skipped
     ]
     return specs
 
 
 def expand_ablations(
     specs: Sequence[RunSpec], *, fusions: Iterable[str], distillers: Iterable[str], current: Mapping[str, str],
-    unfused_backbones: Iterable[str] = (), kind: str = "all",
+    unfused_backbones: Iterable[str] = (), kind: str = "all", self_taught_backbones: Iterable[str] = (),
 ) -> list[RunSpec]:
     """``specs`` with every :data:`ABLATED_MODEL` spec replaced by its ablations (a plain one
     is added first when the list has none); labels stay unique, first occurrence wins."""
@@ -101,7 +105,8 @@ def expand_ablations(
     for base in bases:
         base_current = dict(current, **{k: v for k, v in base.overrides if k in ("fusion", "distiller", "backbone")})
         for spec in ablation_specs(
-            base, fusions=fusions, distillers=distillers, current=base_current, unfused_backbones=unfused, kind=kind
+            base, fusions=fusions, distillers=distillers, current=base_current, unfused_backbones=unfused, kind=kind,
+            self_taught_backbones=self_taught_backbones,
         ):
             out.setdefault(spec.label, spec)
     return list(out.values())

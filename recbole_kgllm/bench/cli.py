@@ -20,7 +20,7 @@ from typing import Any
 
 from recbole_kgllm.bench.ablations import ABLATED_MODEL, ABLATION_KINDS
 from recbole_kgllm.bench.invocation import SLICE_KS, Bench, plan
-from recbole_kgllm.bench.plan import DATA_MODES, DataVariant, Run
+from recbole_kgllm.bench.plan import CATALOGUES, DATA_MODES, DataVariant, Run
 from recbole_kgllm.bench.results import STATUS_OK, row_key
 from recbole_kgllm.bench.runner import execute_run
 from recbole_kgllm.bench.spec import DEFAULT_FIRST_SEED
@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--jobs", type=int, default=1, help="runs at a time (default 1)")
     add("--metrics", default=DEFAULT_METRICS, help=f"accuracy metrics of the tables (default {DEFAULT_METRICS})")
     add("--beyond", default=DEFAULT_BEYOND, help=f"beyond-accuracy metrics (default {DEFAULT_BEYOND})")
+    add("--catalogue", choices=CATALOGUES, default="full",
+        help="full: every item of .item and .link is a candidate, items without interactions included (default); "
+        "interacted: only items with interactions")
+    add("--select_metric", default="ndcg@10",
+        help="validation metric that picks a tuned row's candidate per seed, e.g. EASE[reg_weight=100|250] (default ndcg@10)")
     add("--skip_failed", action="store_true", help="do not retry runs that failed before")
     add("--report_only", action="store_true", help="only rewrite results.md and the plots")
     add("--dry_run", action="store_true", help="print the runs and exit")
@@ -135,28 +140,31 @@ def _data_notes(bench: Bench, bases: set[str]) -> dict[str, str]:
 def write_outputs(bench: Bench, command: str) -> tuple[list[Path], tuple[int, int]]:
     """Write ``results.md`` and the plots from this invocation's rows; returns the files and,
     of this invocation's runs, how many failed and how many have no row yet."""
+    from recbole_kgllm.bench.data_summary import data_summary
     from recbole_kgllm.bench.plots import write_plots
-    from recbole_kgllm.bench.report import ReportOptions, build_report, write_report
-    from recbole_kgllm.bench.summary import group_tables
+    from recbole_kgllm.bench.report import ReportOptions, build_report, report_tables, write_report
 
     all_rows = bench.results.rows()
-    # A row may come from another invocation (resumed); its ablation name is this invocation's.
-    planned = {run.key(bench.ctx.dataset): run.spec.ablation for run in bench.runs}
-    rows = [{**r, "ablation": planned[row_key(r)]} for r in all_rows if row_key(r) in planned]
+    # A row may come from another invocation (resumed); its ablation and tuned names are this invocation's.
+    planned = {run.key(bench.ctx.dataset): run.spec for run in bench.runs}
+    rows = [
+        {**r, "ablation": planned[row_key(r)].ablation, "tuned": planned[row_key(r)].tuned}
+        for r in all_rows if row_key(r) in planned
+    ]
     cold_metrics = [f"{s}_{m}@{k}" for k in SLICE_KS for s in ("cold", "warm") for m in ("recall", "ndcg")]
     options = ReportOptions(
         dataset=bench.ctx.dataset, command=command, seeds=bench.options["seeds"], data_mode=bench.args.data_mode,
         metrics=bench.options["metrics"], beyond=bench.options["beyond"], cold_metrics=cold_metrics,
         data_notes=_data_notes(bench, {run.data.base for run in bench.runs}), time_cap=bench.args.time_cap,
         cold_share=bench.args.cold_share or None, label_order=bench.options["label_order"],
-        other_rows=len(all_rows) - len(rows),
+        other_rows=len(all_rows) - len(rows), select_metric=bench.args.select_metric,
+        data_summary=data_summary(bench, {run.data.base for run in bench.runs}),
     )
     out = bench.options["out"]
     out.mkdir(parents=True, exist_ok=True)
     write_report(out / "results.md", build_report(rows, options))
     plots = write_plots(
-        group_tables(rows, options.label_order), out, metrics=options.metrics, cold_metrics=cold_metrics,
-        beyond=options.beyond,
+        report_tables(rows, options), out, metrics=options.metrics, cold_metrics=cold_metrics, beyond=options.beyond,
     )
     ok = {row_key(r) for r in rows if r.get("status") == STATUS_OK}
     failed = len({row_key(r) for r in rows} - ok)

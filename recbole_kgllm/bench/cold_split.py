@@ -119,7 +119,7 @@ def split_ratios(config_split: object) -> tuple[float, float, float]:
 
 def write_cold_dataset(
     src: Path, dst: Path, name: str, fields: AtomicFields, *, share: float, seed: int,
-    ratios: Sequence[float] = DEFAULT_RATIOS, dst_name: str | None = None,
+    ratios: Sequence[float] = DEFAULT_RATIOS, dst_name: str | None = None, catalogue: str = "full",
 ) -> ColdSplit:
     """Write ``dst/<dst_name>.{train,valid,test}.inter`` (lines verbatim from
     ``src/name.inter``), copy the other files, and write ``dst/cold_items.json``.
@@ -132,7 +132,7 @@ def write_cold_dataset(
     dst.mkdir(parents=True, exist_ok=True)
     for part, rows in zip(SPLIT_NAMES, (split.train, split.valid, split.test)):
         inter.with_rows(inter.rows[r] for r in rows).write(dst / f"{dst_name}.{part}.inter")
-    copy_dataset_for_items(src, dst, name, fields, set(inter.column(fields.item)), dst_name=dst_name)
+    copy_dataset_for_items(src, dst, name, fields, set(inter.column(fields.item)), dst_name=dst_name, catalogue=catalogue)
     facts = {
         "share": share, "seed": seed, "ratios": list(ratios), "cold_items": split.cold_items,
         "rows": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},

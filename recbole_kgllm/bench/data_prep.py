@@ -121,10 +121,17 @@ def copy_dataset(src: Path, dst: Path, name: str, *, skip: tuple[str, ...] = (),
 
 def copy_dataset_for_items(
     src: Path, dst: Path, name: str, fields: AtomicFields, items: set[str], *,
-    skip: tuple[str, ...] = (), dst_name: str | None = None,
+    skip: tuple[str, ...] = (), dst_name: str | None = None, catalogue: str = "full",
 ) -> None:
     """:func:`copy_dataset` for a dataset whose interactions touch only ``items``: ``.link`` keeps
-    the rows of those items (:func:`write_clean_link`; copied as it is when there is no ``.kg``)."""
+    the rows of those items (:func:`write_clean_link`; copied as it is when there is no ``.kg``).
+    With ``catalogue="full"`` every listed item counts (see :mod:`recbole_kgllm.bench.catalogue`)."""
+    from recbole_kgllm.bench.catalogue import listed_items, write_catalogue_items
+
+    if catalogue == "full":
+        items = items | listed_items(src, name, fields)
+        write_catalogue_items(src, dst, name, fields, dst_name)
+        skip = (*skip, "item")
     copy_dataset(src, dst, name, skip=(*skip, "link"), dst_name=dst_name)
     if not (src / f"{name}.link").is_file():
         return
@@ -134,8 +141,12 @@ def copy_dataset_for_items(
         copy_file(src / f"{name}.link", dst / f"{dst_name or name}.link")
 
 
-def write_linked_dataset(src: Path, dst: Path, name: str, fields: AtomicFields, dst_name: str | None = None) -> LinkedReport:
-    """Write ``dst/<dst_name>.*``: the interactions of linked items only, every other file copied.
+def write_linked_dataset(
+    src: Path, dst: Path, name: str, fields: AtomicFields, dst_name: str | None = None, *, catalogue: str = "full"
+) -> LinkedReport:
+    """Write ``dst/<dst_name>.*``: the interactions of linked items only, every other file copied
+    (with ``catalogue="full"``, ``.item`` lists every ``.link`` item and ``.link`` keeps the rows of
+    items without interactions too, see :mod:`recbole_kgllm.bench.catalogue`).
 
     Args:
         src: the source dataset folder (holding ``name.inter``, ``name.kg``, ``name.link``).
@@ -161,8 +172,16 @@ def write_linked_dataset(src: Path, dst: Path, name: str, fields: AtomicFields, 
     dst.mkdir(parents=True, exist_ok=True)
     kept.write(dst / f"{dst_name}.inter")
     kept_items = set(kept.column(fields.item))
-    copy_dataset(src, dst, name, skip=("inter", "link"), dst_name=dst_name)
-    link_kept = write_clean_link(src, dst, name, fields, kept_items, dst_name)
+    link_items = set(kept_items)
+    skip: tuple[str, ...] = ("inter", "link")
+    if catalogue == "full":
+        from recbole_kgllm.bench.catalogue import listed_items, write_catalogue_items
+
+        link_items |= listed_items(src, name, fields)
+        write_catalogue_items(src, dst, name, fields, dst_name)
+        skip = (*skip, "item")
+    copy_dataset(src, dst, name, skip=skip, dst_name=dst_name)
+    link_kept = write_clean_link(src, dst, name, fields, link_items, dst_name)
     report = LinkedReport(
         interactions=len(inter.rows), interactions_kept=len(kept.rows), items=len(set(items)),
         items_kept=len(kept_items), link_rows=len(fields.read(src, name, "link").rows), link_rows_kept=link_kept,

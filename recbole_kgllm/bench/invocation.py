@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recbole_kgllm.bench.ablations import NEEDS_CHECKPOINT, expand_ablations
+from recbole_kgllm.bench.ablations import expand_ablations
 from recbole_kgllm.bench.cold_split import split_ratios
 from recbole_kgllm.bench.data_prep import AtomicFields
 from recbole_kgllm.bench.plan import DataBuilder, DataVariant, Run, data_base, settings_hash
@@ -52,12 +52,15 @@ def merged_metrics(config_metrics: Any, config_topk: Any, wanted: Sequence[str])
     return metrics, sorted(topk)
 
 
-def harness_load_col(load_col: Any, source: Path, dataset: str, fields: AtomicFields) -> Any:
+def harness_load_col(load_col: Any, source: Path, dataset: str, fields: AtomicFields, catalogue: str = "interacted") -> Any:
     """The config's ``load_col`` plus the ``kg`` and ``link`` columns when the dataset has
-    those files (``None``, "load everything", stays ``None``)."""
+    those files, and with ``catalogue="full"`` the ``.item`` id column (every listed item becomes a
+    candidate; ``None``, "load everything", stays ``None``)."""
     if load_col is None:
         return None
     out = {k: list(v) for k, v in dict(load_col).items()}
+    if catalogue == "full" and fields.item not in out.get("item", []):
+        out["item"] = [*out.get("item", []), fields.item]
     if (source / f"{dataset}.kg").is_file():
         out.setdefault("kg", [fields.head, fields.relation, fields.tail])
     if (source / f"{dataset}.link").is_file():
@@ -96,6 +99,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
 
     from recbole_kgllm.recbole_integration.config import build_config
     from recbole_kgllm.recbole_integration.model_lookup import is_knowledge_model, resolve_model
+    from recbole_kgllm.recbole_integration.preflight import preflight
     from recbole_kgllm.recbole_integration.ranking import split_posthoc
     from recbole_kgllm.recbole_integration.session import prepare_recbole
     from recbole_kgllm.registry import get_registry
@@ -110,13 +114,15 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
         }
         specs = expand_ablations(
             specs, fusions=get_registry("fusion").names(),
-            distillers=[d for d in get_registry("distiller").names() if d not in NEEDS_CHECKPOINT], current=current,
+            distillers=get_registry("distiller").names(), current=current,
             unfused_backbones=[e.name for e in get_registry("backbone") if "fusion" not in e.obj.reads],
             kind=args.ablations,
+            self_taught_backbones=[e.name for e in get_registry("backbone") if e.obj.fit_kind == "closed_form"],
         )
     classes = {spec.model: resolve_model(spec.model) for spec in specs}
     ours = set(get_registry("model").names())
     base_config = build_config("BPR", args.dataset, config_files or None, dict(settings))
+    preflight(base_config, every_file=True, checkpoints=False).log()  # every atomic file, before any data is derived
     source = Path(base_config["data_path"]).resolve()
     settings.pop("data_path", None)
     fields = AtomicFields.from_config(base_config)
@@ -125,7 +131,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
     recbole_metrics, posthoc = split_posthoc(config_metrics)
     harness: dict[str, Any] = {
         "metrics": recbole_metrics, "topk": topk,
-        "load_col": harness_load_col(base_config["load_col"], source, args.dataset, fields),
+        "load_col": harness_load_col(base_config["load_col"], source, args.dataset, fields, args.catalogue),
     }
     if "show_progress" not in settings:
         harness["show_progress"] = False
@@ -143,7 +149,7 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
                 )
                 digest = settings_hash(
                     spec, dataset=args.dataset, table=table, base=base, global_settings=settings,  # type: ignore[arg-type]
-                    config_files=config_files, cold_share=args.cold_share, time_cap=args.time_cap,
+                    config_files=config_files, cold_share=args.cold_share, time_cap=args.time_cap, catalogue=args.catalogue,
                 )
                 runs.append(Run(spec, seed, table, variant, knowledge[spec.model], spec.model in ours, digest))  # type: ignore[arg-type]
     out = Path(args.out).resolve()
@@ -153,8 +159,8 @@ def plan(args: argparse.Namespace, settings: dict[str, str]) -> Bench:
         posthoc_metrics=tuple(posthoc),
     )
     builder = DataBuilder(
-        source=source, dataset=args.dataset, root=out / "data", fields=fields,
-        ratios=split_ratios(base_config["eval_args"]["split"]),
+        source=source, dataset=args.dataset, root=out / ("data" if args.catalogue == "full" else f"data-{args.catalogue}"),
+        fields=fields, ratios=split_ratios(base_config["eval_args"]["split"]), catalogue=args.catalogue,
     )
     options = {
         "seeds": seeds, "metrics": metrics, "beyond": beyond, "source": source, "out": out,

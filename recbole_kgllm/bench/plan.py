@@ -29,6 +29,8 @@ Base = Literal["full", "linked"]
 Table = Literal["main", "cold"]
 #: ``--data_mode``: everyone on linked-items data, or KG baselines on it beside the rest on full data.
 DATA_MODES = ("filtered", "split")
+#: ``--catalogue``: every listed item is a candidate, or only items with interactions.
+CATALOGUES = ("full", "interacted")
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ NON_RESULT_SETTINGS = ("feature_cache_dir", "kg_log_dir", "show_progress", "log_
 
 def settings_hash(
     spec: RunSpec, *, dataset: str, table: Table, base: Base, global_settings: Mapping[str, Any],
-    config_files: Sequence[str], cold_share: float | None, time_cap: float | None,
+    config_files: Sequence[str], cold_share: float | None, time_cap: float | None, catalogue: str = "interacted",
 ) -> str:
     """A hash of what can change a run's result apart from its seed: model, variant, global
     settings (except :data:`NON_RESULT_SETTINGS`), config file contents, dataset, data, cold share
@@ -124,6 +126,8 @@ def settings_hash(
         "config_files": [file_digest(f) for f in [*config_files, *spec.config_files]],
         "cold_share": cold_share if table == "cold" else None, "time_cap": time_cap,
     }
+    if catalogue != "interacted":  # the former protocol keeps its hashes (and its resumable rows)
+        payload["catalogue"] = catalogue
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -146,10 +150,14 @@ class DataBuilder:
         root: ``<out>/data``.
         fields: field names and format.
         ratios: train/valid/test ratios of the cold-start split.
+        catalogue: ``full`` or ``interacted`` (see :mod:`recbole_kgllm.bench.catalogue`).
     """
 
-    def __init__(self, *, source: Path, dataset: str, root: Path, fields: AtomicFields, ratios: Sequence[float]) -> None:
+    def __init__(
+        self, *, source: Path, dataset: str, root: Path, fields: AtomicFields, ratios: Sequence[float], catalogue: str = "full"
+    ) -> None:
         self.source, self.dataset, self.root, self.fields, self.ratios = source, dataset, root, fields, tuple(ratios)
+        self.catalogue = catalogue
         self.derived_name = derived_dataset_name(dataset)
         self._lock = threading.Lock()
 
@@ -180,7 +188,8 @@ class DataBuilder:
 
             def build(tmp: Path) -> None:
                 write_cold_dataset(
-                    src, tmp / out_name, src_name, fields, share=share, seed=seed, ratios=self.ratios, dst_name=out_name
+                    src, tmp / out_name, src_name, fields, share=share, seed=seed, ratios=self.ratios, dst_name=out_name,
+                    catalogue=self.catalogue,
                 )
         elif variant.kg_shuffle_seed is not None:
             parent = DataVariant(variant.base)
@@ -191,10 +200,12 @@ class DataBuilder:
         else:  # linked
 
             def build(tmp: Path) -> None:
-                write_linked_dataset(self.source, tmp / out_name, self.dataset, fields, dst_name=out_name)
+                write_linked_dataset(
+                    self.source, tmp / out_name, self.dataset, fields, dst_name=out_name, catalogue=self.catalogue
+                )
 
         build_once(target.parent, build)
         return target
 
 
-__all__ = ["DATA_MODES", "DataBuilder", "DataVariant", "RECBOLE_PINNED_DATASETS", "Run", "data_base", "derived_dataset_name", "settings_hash"]
+__all__ = ["CATALOGUES", "DATA_MODES", "DataBuilder", "DataVariant", "RECBOLE_PINNED_DATASETS", "Run", "data_base", "derived_dataset_name", "settings_hash"]

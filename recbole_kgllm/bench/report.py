@@ -18,6 +18,7 @@ from recbole_kgllm.bench.ablations import FULL_MODEL, STRATEGY_REFERENCE, is_str
 from recbole_kgllm.bench.results import STATUS_OK
 from recbole_kgllm.bench.stats import paired_stats
 from recbole_kgllm.bench.summary import LabelRuns, TableKey, group_tables, lower_is_better
+from recbole_kgllm.bench.tuned import add_tuned_rows, choice_lines, tuned_groups
 
 #: Cost columns of the tables: (column, header, decimals).
 COST_COLUMNS = (
@@ -46,6 +47,8 @@ class ReportOptions:
         cold_share: share of held-out items, or ``None``.
         label_order: row order of the tables.
         other_rows: rows of ``results.csv`` left out because they belong to other settings.
+        select_metric: the validation metric that chooses a tuned row's candidate per seed.
+        data_summary: what the data mode dropped and which items are candidates (the report's first lines).
     """
 
     dataset: str
@@ -60,6 +63,8 @@ class ReportOptions:
     cold_share: float | None = None
     label_order: Sequence[str] = ()
     other_rows: int = 0
+    select_metric: str = "ndcg@10"
+    data_summary: Sequence[str] = ()
 
 
 def _fmt(value: float, decimals: int = 4) -> str:
@@ -181,12 +186,22 @@ def _ablation_tables(full: LabelRuns, variants: Sequence[LabelRuns], columns: Se
     return lines
 
 
+def report_tables(rows: Sequence[Mapping[str, str]], options: ReportOptions) -> dict[TableKey, dict[str, LabelRuns]]:
+    """The tables of ``rows``, tuned rows included (:mod:`recbole_kgllm.bench.tuned`)."""
+    tables = group_tables(rows, options.label_order)
+    add_tuned_rows(tables, tuned_groups(rows), options.select_metric)
+    return tables
+
+
 def build_report(rows: Sequence[Mapping[str, str]], options: ReportOptions) -> str:
     """The markdown of ``results.md`` for ``rows`` (the rows of this invocation's runs)."""
-    tables = group_tables(rows, options.label_order)
+    tables = report_tables(rows, options)
+    groups = tuned_groups(rows)
     lines = [
         f"# Benchmark: {options.dataset}",
         "",
+        *(f"**{line}**" for line in options.data_summary),
+        *([""] if options.data_summary else []),
         f"Command: `{options.command}`",
         "",
         f"- seeds: {', '.join(map(str, options.seeds))} (the seed draws the split: every model gets the same split per seed)",
@@ -200,6 +215,11 @@ def build_report(rows: Sequence[Mapping[str, str]], options: ReportOptions) -> s
         "",
     ]
     lines += [f"- `{base}`: {note}" for base, note in options.data_notes.items()] + [""]
+    if groups:
+        lines += [
+            f"Tuned rows: per seed, the candidate with the best validation {options.select_metric} "
+            "(test metrics are that candidate's):", "",
+        ] + choice_lines(tables, groups, options.select_metric) + [""]
     if options.cold_share:
         lines += [
             f"Cold-start slice: {100 * options.cold_share:g}% of the items (drawn per seed) have every interaction moved "
@@ -231,4 +251,4 @@ def write_report(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["ReportOptions", "build_report", "write_report"]
+__all__ = ["ReportOptions", "build_report", "report_tables", "write_report"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from recbole_kgllm.bench.cold_split import SPLIT_NAMES, read_cold_items
+from recbole_kgllm.bench.memory_watch import is_oom_message, run_watched
 from recbole_kgllm.bench.plan import DataBuilder, Run
 from recbole_kgllm.bench.results import STATUS_FAILED, STATUS_OK, STATUS_TIMEOUT
 from recbole_kgllm.bench.worker import REQUEST_FILE, RESULT_FILE
@@ -44,6 +44,7 @@ class RunContext:
         posthoc_metrics: RecBole metric names the worker computes on the test top-k lists itself
             (see :mod:`recbole_kgllm.bench.ranking_pass`).
         env: extra environment variables of the worker.
+        memory_cap_mb: a worker whose peak memory passes this is stopped and reported out-of-memory.
     """
 
     dataset: str
@@ -56,6 +57,7 @@ class RunContext:
     slice_ks: tuple[int, ...] = (20,)
     posthoc_metrics: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    memory_cap_mb: float | None = None
 
 
 def build_request(run: Run, ctx: RunContext, builder: DataBuilder) -> dict[str, Any]:
@@ -107,20 +109,35 @@ def execute_run(run: Run, ctx: RunContext, builder: DataBuilder) -> dict[str, An
     log = run_dir / "worker.log"
     status, error = None, ""
     with open(log, "w", encoding="utf-8") as handle:
-        try:
-            subprocess.run(
-                [sys.executable, "-m", "recbole_kgllm.bench.worker", str(run_dir / REQUEST_FILE)],
-                cwd=run_dir, stdout=handle, stderr=subprocess.STDOUT, env=env, timeout=ctx.hard_timeout, check=False,
-            )
-        except subprocess.TimeoutExpired:
-            status, error = STATUS_TIMEOUT, f"killed by the hard timeout of {ctx.hard_timeout:g}s"
+        watched = run_watched(
+            [sys.executable, "-m", "recbole_kgllm.bench.worker", str(run_dir / REQUEST_FILE)],
+            cwd=run_dir, stdout=handle, env=env, timeout=ctx.hard_timeout, memory_cap_mb=ctx.memory_cap_mb,
+        )
+    if watched.timed_out:
+        status, error = STATUS_TIMEOUT, f"killed by the hard timeout of {ctx.hard_timeout:g}s"
     payload: dict[str, Any] = {}
     if (run_dir / RESULT_FILE).is_file():
         payload = json.loads((run_dir / RESULT_FILE).read_text(encoding="utf-8"))
     if status is None:
         status = payload.get("status", STATUS_FAILED)
         error = payload.get("error") or ("" if status == STATUS_OK else f"worker died: {_last_line(log) or 'no output'}")
-    return {**row, **payload.get("facts", {}), **payload.get("metrics", {}), "status": status, "error": error, "finished_at": _now()}
+        error = _memory_error(watched, error, status, ctx.memory_cap_mb)  # issue 15: out-of-memory is named
+    facts = {**payload.get("facts", {})}
+    if watched.peak_rss_mb is not None:
+        facts.setdefault("peak_rss_mb", watched.peak_rss_mb)
+    return {**row, **facts, **payload.get("metrics", {}), "status": status, "error": error, "finished_at": _now()}
+
+
+def _memory_error(watched: Any, error: str, status: str, memory_cap_mb: float | None) -> str:
+    """``error``, or the out-of-memory line with the peak when the worker ran out of memory."""
+    if status == STATUS_OK:
+        return error
+    if watched.out_of_memory:
+        return watched.oom_error(memory_cap_mb)
+    if is_oom_message(error):
+        peak = f"{watched.peak_rss_mb:.0f} MB" if watched.peak_rss_mb is not None else "unknown"
+        return f"out-of-memory (peak RSS {peak}): {error}"[:500]
+    return error
 
 
 def _now() -> str:

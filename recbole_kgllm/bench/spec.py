@@ -9,6 +9,11 @@ harness and never reach RecBole:
   within each relation (seeded), to test whether the graph's facts matter;
 * ``config_file=a.yaml b.yaml``: config files (space separated) added for this variant only,
   after the global ``--config_files``.
+
+A value with alternatives separated by ``|`` (outside brackets and quotes) makes a **tuned
+row**: ``EASE[reg_weight=100|250|500|1000]`` runs one variant per alternative (every combination
+when several keys have alternatives), and the report adds, per seed, the variant that is best on
+validation under the name ``EASE[reg_weight=100|250|500|1000]`` (see :mod:`recbole_kgllm.bench.tuned`).
 """
 from __future__ import annotations
 
@@ -38,11 +43,13 @@ class RunSpec:
         model: the model name, e.g. ``"KGLLMRec"``.
         overrides: ``(key, value)`` pairs sorted by key; values are strings.
         ablation: what the variant ablates (``"ID only"``, ``"+KG"``...), empty otherwise.
+        tuned: the tuned row this variant is a candidate of (``EASE[reg_weight=100|250]``), or empty.
     """
 
     model: str
     overrides: tuple[tuple[str, str], ...] = ()
     ablation: str = ""
+    tuned: str = ""
 
     @property
     def label(self) -> str:
@@ -124,7 +131,8 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
 
 
 def parse_variant(text: str) -> RunSpec:
-    """``"KGLLMRec[fusion=gated,distiller=contrastive]"`` -> a :class:`RunSpec`.
+    """``"KGLLMRec[fusion=gated,distiller=contrastive]"`` -> a :class:`RunSpec` (values with
+    ``|`` alternatives are kept as written; :func:`expand_tuned` expands them).
 
     Raises:
         ConfigError: not of the form ``Model`` or ``Model[key=value,...]``, or a key twice.
@@ -145,8 +153,28 @@ def parse_variant(text: str) -> RunSpec:
     return RunSpec(model, _sorted(overrides))
 
 
+def expand_tuned(spec: RunSpec) -> list[RunSpec]:
+    """The candidates of a spec whose values have ``|`` alternatives (each marked with the tuned
+    row's label), or ``[spec]`` when it has none.
+
+    Raises:
+        ConfigError: an empty alternative, or alternatives on a harness key.
+    """
+    choices = [(key, split_top_level(value, "|")) for key, value in spec.overrides]
+    if all(len(values) == 1 for _, values in choices):
+        return [spec]
+    for key, values in choices:
+        if len(values) > 1 and (key in HARNESS_KEYS or not all(values)):
+            raise ConfigError(f"invalid alternatives '{key}={'|'.join(values)}' in '{spec.label}'")
+    combos: list[dict[str, str]] = [{}]
+    for key, values in choices:
+        combos = [{**combo, key: _normalise(key, value)[1]} for combo in combos for value in values]
+    return [RunSpec(spec.model, _sorted(combo), spec.ablation, tuned=spec.label) for combo in combos]
+
+
 def parse_models(text: str) -> list[RunSpec]:
-    """``"BPR,KGLLMRec[fusion=gated]"`` -> specs, duplicates (same label) removed, order kept.
+    """``"BPR,KGLLMRec[fusion=gated]"`` -> specs, duplicates (same label) removed, order kept;
+    a tuned row (``EASE[reg_weight=100|250]``) gives its candidates.
 
     Raises:
         ConfigError: an empty list or a malformed name.
@@ -155,8 +183,8 @@ def parse_models(text: str) -> list[RunSpec]:
     for part in split_top_level(text):
         if not part:
             continue
-        spec = parse_variant(part)
-        specs.setdefault(spec.label, spec)
+        for spec in expand_tuned(parse_variant(part)):
+            specs.setdefault(spec.label, spec)
     if not specs:
         raise ConfigError("--models is empty: name at least one model, e.g. --models BPR,KGLLMRec")
     return list(specs.values())
@@ -188,4 +216,4 @@ def parse_seeds(text: str, first: int = DEFAULT_FIRST_SEED) -> list[int]:
     return seeds
 
 
-__all__ = ["HARNESS_KEYS", "RunSpec", "parse_models", "parse_seeds", "parse_variant", "split_top_level"]
+__all__ = ["HARNESS_KEYS", "RunSpec", "expand_tuned", "parse_models", "parse_seeds", "parse_variant", "split_top_level"]

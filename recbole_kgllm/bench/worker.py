@@ -126,8 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     run_dir = Path(request["run_dir"])
     sys.argv = [sys.argv[0]]  # RecBole's Config reads sys.argv
+    from recbole_kgllm.recbole_integration.compat.trust import config_trusts_checkpoints, trusted_checkpoints
+
     try:
-        payload = execute(request)
+        with trusted_checkpoints(config_trusts_checkpoints(request.get("config_dict") or {})):
+            payload = execute(request)
     except (Exception, SystemExit) as error:  # noqa: BLE001 - every failure is recorded (RecBole may exit())
         traceback.print_exc()
         payload = {"status": "failed", "error": _one_line(error), "metrics": {}, "facts": {"peak_rss_mb": peak_rss_mb()}}

@@ -90,6 +90,7 @@ def _report_text(config: Any, out: TextIO) -> float:
 def features_main(argv: list[str]) -> int:
     """Run ``recbole-kgllm features ...``; returns the exit status (0 ok, 2 user error)."""
     from recbole_kgllm.recbole_integration.config import build_config, parse_overrides
+    from recbole_kgllm.recbole_integration.preflight import preflight
 
     args, rest = _parser().parse_known_args(argv)
     try:
@@ -97,6 +98,8 @@ def features_main(argv: list[str]) -> int:
         files = [f for item in args.config_files for f in item.split()]
         start = time.perf_counter()
         config = build_config(args.model, args.dataset, files, overrides)
+        views = {"kg"} if args.what == "kg" else {"text", "user_text"} if config["user_text_template"] else {"text"}
+        preflight(config, checkpoints=False, views=views, training=False).log()  # settings and data files, before any feature work
         config_seconds = time.perf_counter() - start
         report = _report_kg if args.what == "kg" else _report_text
         seconds = report(config, sys.stdout)

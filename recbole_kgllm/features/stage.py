@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from recbole_kgllm.errors import DatasetNotFoundError
+from recbole_kgllm.features.kg.incidence import item_entities
 from recbole_kgllm.features.kg.pipeline import (
     kg_embedding_result,
     kg_source_result,
@@ -27,7 +29,8 @@ from recbole_kgllm.features.kg.settings import KGFeatureSettings
 from recbole_kgllm.features.kg.triples import TokenTriples
 from recbole_kgllm.features.text.pipeline import text_result
 from recbole_kgllm.features.text.settings import TextFeatureSettings
-from recbole_kgllm.model.inputs import FeatureNeeds, FeatureView, ItemKG, ModelFeatures
+from recbole_kgllm.recbole_integration.kg_source import kg_files
+from recbole_kgllm.model.inputs import FeatureNeeds, FeatureView, ItemEntities, ItemKG, ModelFeatures
 from recbole_kgllm.store import FeatureStore, FeatureTable
 
 logger = logging.getLogger(__name__)
@@ -89,6 +92,26 @@ def _kg_features(config: Any, needs: FeatureNeeds, item_tokens: Sequence[str]) -
     return view, kg
 
 
+def has_knowledge_graph(config: Any) -> bool:
+    """Whether ``config``'s dataset has both ``.kg`` and ``.link`` files."""
+    try:
+        kg_files(config)
+    except DatasetNotFoundError:
+        return False
+    return True
+
+
+def _item_entities(config: Any, item_tokens: Sequence[str]) -> ItemEntities:
+    """The item-entity incidence of ``config``'s KG (the ``kg_source`` entry: no PyKEEN training)."""
+    store = FeatureStore(root=KGFeatureSettings.from_config(config).store_dir)
+    entities = item_entities(item_tokens, triples_from_entry(kg_source_result(config, store=store).entry))
+    logger.info(
+        "item-entity incidence: %d of %d items tied to %d entities (%d ties)",
+        entities.coverage, len(item_tokens) - 1, len(entities.entity_tokens), entities.incidence.nnz,
+    )
+    return entities
+
+
 def compute_features(
     config: Any, needs: FeatureNeeds, *, item_tokens: Sequence[str], user_tokens: Sequence[str]
 ) -> ModelFeatures:
@@ -103,24 +126,34 @@ def compute_features(
     """
     items: dict[str, FeatureView] = {}
     users: dict[str, FeatureView] = {}
-    kg = None
+    kg, entities = None, None
+    kg_wanted = needs.item_entities or "kg" in needs.items
+    has_kg = has_knowledge_graph(config)
+    if kg_wanted and not has_kg and not needs.item_kg:
+        logger.warning(
+            "dataset '%s' has no knowledge graph (%s.kg and %s.link in %s): the KG views are empty "
+            "(0%% coverage); add the two files, or set use_kg=False to silence this",
+            config["dataset"], config["dataset"], config["dataset"], config["data_path"],
+        )
     with rng_preserved():
-        if "kg" in needs.items or needs.item_kg:
+        if needs.item_entities and has_kg:
+            entities = _item_entities(config, item_tokens)
+        if ("kg" in needs.items and has_kg) or needs.item_kg:
             view, kg = _kg_features(config, needs, item_tokens)
             if view is not None:
                 items["kg"] = view
         text_settings = TextFeatureSettings.from_config(config) if "text" in needs.items | needs.users else None
         if "text" in needs.items:
             result = text_result(config, "item", text_settings)
-            assert result is not None  # item text always has a template
-            items["text"] = aligned_view(result.entry.table("item"), item_tokens)
+            if result is not None:  # None: no text field (warned)
+                items["text"] = aligned_view(result.entry.table("item"), item_tokens)
         if "text" in needs.users:
             result = text_result(config, "user", text_settings)
             if result is None:
                 logger.info("user text view not loaded: user_text_template is not set")
             else:
                 users["text"] = aligned_view(result.entry.table("user"), user_tokens)
-    return ModelFeatures(items=items, users=users, item_kg=kg)
+    return ModelFeatures(items=items, users=users, item_kg=kg, item_entities=entities)
 
 
 __all__ = ["aligned_view", "compute_features", "item_kg", "rng_preserved"]

@@ -33,12 +33,14 @@ class FeatureNeeds:
         users: user views, a subset of :data:`USER_VIEWS`.
         item_kg: the item-headed KG triples with frozen entity embeddings (multi-task KG loss).
         teacher_checkpoint: a trained model whose scores are distilled, or ``None``.
+        item_entities: the item-entity incidence of the KG (:class:`ItemEntities`), no training.
     """
 
     items: frozenset[str] = frozenset()
     users: frozenset[str] = frozenset()
     item_kg: bool = False
     teacher_checkpoint: str | None = None
+    item_entities: bool = False
 
     def __post_init__(self) -> None:
         for kind, views, valid in (("item", self.items, ITEM_VIEWS), ("user", self.users, USER_VIEWS)):
@@ -49,7 +51,7 @@ class FeatureNeeds:
     @property
     def empty(self) -> bool:
         """True when the model needs nothing beyond RecBole's dataset."""
-        return not (self.items or self.users or self.item_kg or self.teacher_checkpoint)
+        return not (self.items or self.users or self.item_kg or self.teacher_checkpoint or self.item_entities)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,35 @@ class ItemKG:
 
 
 @dataclass(frozen=True)
+class ItemEntities:
+    """The KG as item-entity incidence: which entities each item is tied to (no training).
+
+    Attributes:
+        incidence: ``[n_items, E]`` CSR, 1 where the item's ``.link`` entity and the entity share a
+            triple (either direction, any relation); row 0 (padding) and unlinked items are empty.
+        adjacency: ``[E, E]`` CSR, 1 where two entities share a triple (for two-hop neighbourhoods).
+        entity_tokens: the external token of each column.
+    """
+
+    incidence: sp.csr_matrix
+    adjacency: sp.csr_matrix
+    entity_tokens: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        n_entities = len(self.entity_tokens)
+        if self.incidence.shape[1] != n_entities or self.adjacency.shape != (n_entities, n_entities):
+            raise ValueError(
+                f"item-entity incidence {self.incidence.shape} and adjacency {self.adjacency.shape} do not match "
+                f"{n_entities} entities"
+            )
+
+    @property
+    def coverage(self) -> int:
+        """Items tied to at least one entity."""
+        return int((np.diff(self.incidence.indptr) > 0).sum())
+
+
+@dataclass(frozen=True)
 class ModelFeatures:
     """The frozen inputs a model declared (see :class:`FeatureNeeds`), aligned to internal ids."""
 
@@ -100,6 +131,7 @@ class ModelFeatures:
     users: Mapping[str, FeatureView] = field(default_factory=dict)
     item_kg: ItemKG | None = None
     teacher: TeacherScorer | None = None
+    item_entities: ItemEntities | None = None
 
 
 def require_features(model: str, features: ModelFeatures | None) -> ModelFeatures:
@@ -146,6 +178,7 @@ __all__ = [
     "FeatureNeeds",
     "FeatureView",
     "ITEM_VIEWS",
+    "ItemEntities",
     "ItemKG",
     "ModelFeatures",
     "TeacherScorer",

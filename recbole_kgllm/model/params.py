@@ -91,7 +91,7 @@ class KGLLMRecParams(ModelParams):
         if self.cold_start not in ("content_head", "none"):
             raise ConfigError(f"cold_start must be 'content_head' or 'none', got '{self.cold_start}'")
         check_item_init(self.item_init)
-        if self.distiller == "teacher" and not self.teacher_checkpoint:
+        if self.distiller == "teacher" and not self.teacher_checkpoint and backbone.fit_kind == "gradient":
             raise ConfigError("distiller 'teacher' needs teacher_checkpoint=<path of a saved model>")
 
     def backbone_class(self) -> type[Backbone]:

@@ -102,8 +102,12 @@ def load_kg_source(config: Any) -> LoadedKG:
     triples = torch.from_numpy(np.stack([entity_ids[:, 0], relation_ids.reshape(-1), entity_ids[:, 1]], axis=1))
     entity_tokens = id2entity[used_entities]
     known = set(entity_tokens.tolist())
-    links = {str(i): str(e) for i, e in dataset.kgllm_links.items() if str(e) in known}
-    items = {str(i) for i in dataset.kgllm_items} - {"[PAD]"}
+    # Pre-split files (benchmark_filename) skip RecBole's _filter_link: the links are then unfiltered.
+    recorded = getattr(dataset, "kgllm_links", None)
+    links = {str(i): str(e) for i, e in (dataset.item2entity if recorded is None else recorded).items() if str(e) in known}
+    recorded_items = getattr(dataset, "kgllm_items", None)
+    items = {str(i) for i in (dataset.field2id_token[dataset.iid_field] if recorded_items is None else recorded_items)}
+    items -= {"[PAD]"}
     return LoadedKG(
         triples=TokenTriples(
             entity_tokens=entity_tokens,

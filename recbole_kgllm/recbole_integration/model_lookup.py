@@ -84,7 +84,9 @@ def resolve_model(name: str) -> type:
         model_class = getattr(importlib.import_module(module_path), name, None)
         if isinstance(model_class, type):
             return model_class
-    raise UnknownModelError(name, close_model_names(name))
+    from recbole_kgllm.registry import get_registry
+
+    raise UnknownModelError(name, close_model_names(name), broken=get_registry("model").broken)
 
 
 def is_knowledge_model(model_class: type) -> bool:

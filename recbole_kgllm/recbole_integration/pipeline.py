@@ -29,9 +29,12 @@ from recbole.utils import get_environment, get_flops, get_trainer, init_logger, 
 
 from recbole_kgllm.model.inputs import ModelFeatures
 from recbole_kgllm.recbole_integration.callbacks import Callbacks, FitSummary, RunCallback, StopTraining
+from recbole_kgllm.recbole_integration.compat.trust import config_trusts_checkpoints, trusted_checkpoints
 from recbole_kgllm.recbole_integration.config import build_config
 from recbole_kgllm.recbole_integration.dataset_facts import item_tokens, user_tokens
+from recbole_kgllm.recbole_integration import distributed
 from recbole_kgllm.recbole_integration.model_lookup import resolve_model
+from recbole_kgllm.recbole_integration.preflight import preflight
 from recbole_kgllm.recbole_integration.session import prepare_recbole
 
 logger = logging.getLogger(__name__)
@@ -91,15 +94,21 @@ def start(
     model: str, dataset: str, config_file_list: Sequence[str] | None = None,
     config_dict: dict[str, Any] | None = None, *, log: bool = True,
 ) -> Any:
-    """RecBole readied (:func:`prepare_recbole`), the config built and the seed set; with ``log``,
-    RecBole's logger is set up and the command line and config are logged."""
+    """RecBole readied (:func:`prepare_recbole`), the config built and checked (settings, device,
+    data files: :func:`~recbole_kgllm.recbole_integration.preflight.preflight`, before anything is
+    logged or written) and the seed set; with ``log``, RecBole's logger is set up and the data
+    warnings, command line and config are logged."""
     prepare_recbole()
     config = build_config(model, dataset, config_file_list, config_dict)
+    report = preflight(config)
     init_seed(config["seed"], config["reproducibility"])
     if log:
         init_logger(config)
+        report.log()
         logging.getLogger().info(sys.argv)
         logging.getLogger().info(config)
+    else:
+        report.log()
     return config
 
 
@@ -120,7 +129,11 @@ def feature_stage(config: Any, model_class: type, dataset: Any) -> ModelFeatures
     needs = declare(config)
     from recbole_kgllm.features.stage import compute_features, rng_preserved
 
-    features = compute_features(config, needs, item_tokens=item_tokens(dataset), user_tokens=user_tokens(dataset))
+    # multi-process runs: rank 0 computes, the others read its store entries (issue 15)
+    features = distributed.rank_zero_first(
+        config, lambda: compute_features(config, needs, item_tokens=item_tokens(dataset), user_tokens=user_tokens(dataset))
+    )
+    distributed.check_same_features(config, features)
     if needs.teacher_checkpoint:
         from recbole_kgllm.recbole_integration.checkpoint import load_teacher
 
@@ -136,13 +149,17 @@ def instantiate(config: Any, dataset: Any, model_class: type, features: ModelFea
 
 
 def build_model(config: Any, dataset: Any, model_class: type | None = None, features: ModelFeatures | None = None) -> Any:
-    """Seed, then build the model (its features are computed first unless given), as RecBole's
-    runner does: ``seed + local_rank`` before the model's initialisation."""
+    """Seed, then build the model (its features are computed first unless given). Every rank of
+    a multi-process run initialises the same model (the run's ``seed``) and then reseeds its
+    training streams with ``seed + rank`` (:mod:`.distributed`); one process is seeded as
+    RecBole's runner seeds it."""
     model_class = model_class or resolve_model(config["model"])
     if features is None:
         features = feature_stage(config, model_class, dataset)
-    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
-    return instantiate(config, dataset, model_class, features)
+    distributed.seed_model(config, init_seed)
+    model = instantiate(config, dataset, model_class, features)
+    distributed.seed_training(config, init_seed)
+    return model
 
 
 def trainer_class(model_class: type, config: Any) -> type:
@@ -153,8 +170,11 @@ def trainer_class(model_class: type, config: Any) -> type:
 
 
 def build_trainer(config: Any, model: Any) -> Any:
-    """The trainer of ``model`` (see :func:`trainer_class`)."""
-    return trainer_class(type(model), config)(config, model)
+    """The trainer of ``model`` (see :func:`trainer_class`); the ranks of a multi-process run
+    share rank 0's checkpoint name."""
+    trainer = trainer_class(type(model), config)(config, model)
+    distributed.sync_checkpoint_name(trainer)
+    return trainer
 
 
 def fit(trainer: Any, data: DataSplits, *, saved: bool = True, callbacks: RunCallback | None = None) -> FitSummary:
@@ -181,7 +201,9 @@ def fit(trainer: Any, data: DataSplits, *, saved: bool = True, callbacks: RunCal
 
 
 def evaluate(trainer: Any, loader: Any, *, load_best: bool) -> dict[str, float]:
-    """RecBole's evaluation of ``loader`` (the best checkpoint first, with ``load_best``)."""
+    """RecBole's evaluation of ``loader`` (the best checkpoint first, with ``load_best``; in a
+    multi-process run, once rank 0 has written it)."""
+    distributed.barrier(trainer.config)
     return trainer.evaluate(loader, load_best_model=load_best, show_progress=trainer.config["show_progress"])
 
 
@@ -199,9 +221,17 @@ def run_pipeline(
     saved: bool = True,
     callbacks: Sequence[RunCallback] = (),
 ) -> RunResult:
-    """Train, validate and test one model in this process (see the module docstring)."""
-    cb = Callbacks(callbacks)
+    """Train, validate and test one model in this process (see the module docstring).
+
+    Checkpoints (the best-model reload, a teacher) and RecBole's saved datasets are read through
+    the restricted unpickler unless the config sets ``trust_checkpoint`` (``docs/reliability.md``).
+    """
     config = start(model, dataset, config_file_list, config_dict)
+    with trusted_checkpoints(config_trusts_checkpoints(config)):
+        return _stages(config, model, saved=saved, cb=Callbacks(callbacks))
+
+
+def _stages(config: Any, model: str, *, saved: bool, cb: Callbacks) -> RunResult:
     root = logging.getLogger()
     cb.on_config(config)
 

@@ -10,6 +10,7 @@ import torch.distributed as dist
 
 from recbole_kgllm.recbole_integration.model_lookup import resolve_model
 from recbole_kgllm.recbole_integration.pipeline import RunResult, run_pipeline
+from recbole_kgllm.recbole_integration.preflight import preflight
 
 
 def run_single(
@@ -37,6 +38,25 @@ def _worker(rank: int, model: str, dataset: str, config_file_list: Sequence[str]
     run_single(model, dataset, config_file_list, config_dict, saved=kwargs["saved"], queue=kwargs["queue"])
 
 
+def _processes(
+    model: str, dataset: str, config_file_list: Sequence[str] | None, config_dict: dict[str, Any] | None,
+    nproc: int, world_size: int,
+) -> int:
+    """The processes to spawn (1 for a closed form), checked once before spawning: every
+    setting, device and data file (:func:`preflight`) and the process count (see
+    :func:`recbole_kgllm.recbole_integration.distributed.check_processes`)."""
+    from recbole_kgllm.recbole_integration.config import build_config
+    from recbole_kgllm.recbole_integration.distributed import check_processes
+    from recbole_kgllm.recbole_integration.pipeline import trainer_class
+    from recbole_kgllm.recbole_integration.session import prepare_recbole
+
+    prepare_recbole()
+    model_class = resolve_model(model)
+    config = build_config(model, dataset, config_file_list, config_dict)
+    preflight(config)
+    return check_processes(nproc, world_size, config, model_class, trainer_class(model_class, config))
+
+
 def run(
     model: str,
     dataset: str,
@@ -50,7 +70,9 @@ def run(
     port: str = "5678",
     group_offset: int = 0,
 ) -> dict[str, Any] | None:
-    """Like ``recbole.quick_start.run``: one process, or ``nproc`` processes (one per GPU).
+    """Like ``recbole.quick_start.run``: one process, or ``nproc`` processes (one per GPU with
+    NCCL; on CPU with gloo when CUDA is absent or ``ddp_backend: gloo`` is set; a closed-form
+    model runs in one process).
 
     Returns:
         ``{"best_valid_score", "valid_score_bigger", "best_valid_result", "test_result",
@@ -60,7 +82,9 @@ def run(
         return run_single(model, dataset, config_file_list, config_dict, saved=saved).summary()
     import torch.multiprocessing as mp
 
-    resolve_model(model)  # fail fast, before spawning
+    nproc = _processes(model, dataset, config_file_list, config_dict, nproc, world_size)  # fail fast, before spawning
+    if nproc == 1 and world_size <= 1:
+        return run_single(model, dataset, config_file_list, config_dict, saved=saved).summary()
     queue = mp.get_context("spawn").SimpleQueue()
     config_dict = dict(config_dict or {})
     config_dict.update(

@@ -100,7 +100,8 @@ def test_missing_fields_and_empty_texts_are_masked_not_fatal(
     aligned = items.align(["[PAD]", "1", "2", "3", "4", "5"])
     assert aligned.mask.tolist() == [False, True, False, True, True, False]
     info = api.text_result(config, "item").entry.manifest.info  # type: ignore[union-attr]
-    assert info["coverage"] == pytest.approx(3 / 4) and info["examples"]["3"] == "Heat. Genres: Crime"
+    # text_template: auto, built from the file's fields; the missing year is skipped, not rendered empty
+    assert info["coverage"] == pytest.approx(3 / 4) and info["examples"]["3"] == "Heat. class: Crime"
     users = api.user_text_table(config)
     assert users is not None and users.tokens == ("1",)  # user 2 has no age and no occupation
     assert api.user_text_table(_config(monkeypatch, "tiny", **base)) is None
@@ -108,9 +109,11 @@ def test_missing_fields_and_empty_texts_are_masked_not_fatal(
     with caplog.at_level(logging.WARNING):
         odd = api.item_text_table(_config(monkeypatch, "tiny", **base, text_template="{movie_title} by {director}"))
     assert odd.tokens == ("1", "3", "4") and "director" in caplog.text
-    nothing = api.item_text_table(_config(monkeypatch, "tiny", **base, text_template="{director}"))
+    with caplog.at_level(logging.WARNING):
+        nothing = api.item_text_table(_config(monkeypatch, "tiny", **base, text_template="{director}"))
     assert len(nothing) == 0 and nothing.dim == 384
     assert not nothing.align(["[PAD]", "1"]).mask.any()
+    assert "NO ITEM HAS TEXT (0% coverage)" in caplog.text and "movie_title" in caplog.text  # names the fields
 
 
 def test_pooling_and_normalisation_settings_change_entry_and_vectors(

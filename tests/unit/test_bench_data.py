@@ -29,7 +29,7 @@ def test_linked_items_follow_recboles_rule(tmp_path: Path) -> None:
 def test_linked_dataset_keeps_exactly_the_linked_interactions(tmp_path: Path) -> None:
     src = write_toy(tmp_path / "src")
     dst = tmp_path / "out" / "toy-bench"
-    report = write_linked_dataset(src, dst, NAME, FIELDS, dst_name="toy-bench")
+    report = write_linked_dataset(src, dst, NAME, FIELDS, dst_name="toy-bench", catalogue="interacted")
     source_rows = read_rows(src / f"{NAME}.inter")
     kept = read_rows(dst / "toy-bench.inter")
     assert kept == [r for r in source_rows if r[1] in LINKED]  # verbatim, in order
@@ -41,6 +41,19 @@ def test_linked_dataset_keeps_exactly_the_linked_interactions(tmp_path: Path) ->
     for suffix in ("kg", "item"):
         assert (dst / f"toy-bench.{suffix}").read_bytes() == (src / f"{NAME}.{suffix}").read_bytes()
     assert (dst / "toy-bench.linked.json").is_file()
+
+
+def test_full_catalogue_keeps_items_without_interactions(tmp_path: Path) -> None:
+    src = write_toy(tmp_path / "src")
+    dst = tmp_path / "out" / "toy-bench"
+    write_linked_dataset(src, dst, NAME, FIELDS, dst_name="toy-bench")  # catalogue="full", the default
+    # i9 has no interaction but a valid link: its .link row stays, and .item lists it (appended)
+    assert sorted(r[0] for r in read_rows(dst / "toy-bench.link")) == sorted(LINKED | {"i9"})
+    items = read_rows(dst / "toy-bench.item")
+    assert [r[0] for r in items] == ["i1", "i2", "i3", "i4", "i5", "i6", "i9"]
+    assert items[-1] == ["i9", ""]
+    # unlinked items (i5, i6) lose their interactions, not their place in the catalogue
+    assert {r[1] for r in read_rows(dst / "toy-bench.inter")} == LINKED
 
 
 def test_link_is_copied_verbatim_when_nothing_is_dropped(tmp_path: Path) -> None:

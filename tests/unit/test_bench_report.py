@@ -115,3 +115,24 @@ def test_plot_labels_keep_the_variant_apart() -> None:
     assert shown[2].startswith("KGLLMRec[") and shown[2].endswith("distiller=kg_text_align]")
     assert short_label("BPR") == "BPR"
     assert len(short_label("x" * 100, width=20)) == 20
+
+
+def test_a_tuned_row_is_the_candidate_best_on_validation_per_seed_and_ours_pair_with_it() -> None:
+    rows = []
+    # (valid, test) per seed: reg 100 wins validation on seed 1, reg 500 on seed 2 (test never chooses)
+    for seed, scores in ((1, {"100": (0.30, 0.10), "500": (0.20, 0.40)}), (2, {"100": (0.10, 0.50), "500": (0.25, 0.20)})):
+        for reg, (valid, test) in scores.items():
+            row = _row(f"EASE[reg_weight={reg}]", seed, test, 0.5)
+            rows.append({**row, "valid_ndcg@10": str(valid), "tuned": "EASE[reg_weight=100|500]"})
+        rows.append(_row("KGLLMRec", seed, 0.3, 0.5, group="ours"))
+    text = build_report(rows, _options(select_metric="ndcg@10"))
+    tuned = next(l for l in text.splitlines() if l.startswith("| `EASE[reg_weight=100|500]`"))
+    assert "0.1500 ± 0.0707" in tuned  # seed 1: 0.10 (reg 100), seed 2: 0.20 (reg 500)
+    assert "1: `EASE[reg_weight=100]`, 2: `EASE[reg_weight=500]`" in text
+    assert "| `EASE[reg_weight=100|500]` | +0.2000 | +0.1000 |" in text  # KGLLMRec paired with it per seed
+
+
+def test_the_report_opens_with_what_the_data_mode_dropped() -> None:
+    summary = ["Data mode `filtered` dropped 2,446 of 100,000 interactions (2.4%) ...", "Candidates: the full catalogue ..."]
+    text = build_report(_rows(), _options(data_summary=summary))
+    assert text.splitlines()[2] == f"**{summary[0]}**"

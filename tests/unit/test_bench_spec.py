@@ -122,3 +122,19 @@ def test_ablation_kinds_select_modality_or_strategy_rows() -> None:
     assert strategies == {FULL_MODEL, "fusion=gated"}
     with pytest.raises(ValueError, match="modalities"):
         expand_ablations([RunSpec("KGLLMRec")], kind="some", **common)
+
+
+def test_strategy_ablations_of_the_default_run_on_it_and_include_the_self_taught_teacher() -> None:
+    specs = expand_ablations(
+        [RunSpec("KGLLMRec")], fusions=["sum", "film"], distillers=["none", "contrastive", "teacher"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, self_taught_backbones=["ease"],
+        kind="strategies",
+    )
+    labels = {s.ablation: s.label for s in specs}
+    assert labels == {FULL_MODEL: "KGLLMRec", "fusion=film": "KGLLMRec[fusion=film]",
+                      "distiller=contrastive": "KGLLMRec[distiller=contrastive]", "distiller=teacher": "KGLLMRec[distiller=teacher]"}
+    gradient = expand_ablations(
+        [RunSpec("KGLLMRec", (("backbone", "mf"),))], fusions=["sum"], distillers=["none", "teacher"],
+        current={"fusion": "sum", "distiller": "none", "backbone": "ease"}, self_taught_backbones=["ease"],
+    )
+    assert not any(s.ablation == "distiller=teacher" for s in gradient)  # needs a checkpoint there

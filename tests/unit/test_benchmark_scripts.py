@@ -3,27 +3,19 @@ cross-invocation paired table."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from _scripts import load_script
+
 from recbole_kgllm.bench.cold_split import cold_split
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
-
-tune = _load("tune_cold_scale")
-paired = _load("paired_table")
+tune = load_script("tune_cold_scale")
+paired = load_script("paired_table")
 
 
 def _row(scale: float, warm_ndcg: float, warm_recall: float, cold_recall: float) -> dict[str, float]:
@@ -96,3 +88,19 @@ def test_paired_table_refuses_two_rows_of_one_seed(tmp_path: Path) -> None:
     path = _csv(tmp_path / "results.csv", [_result("Ours", 1, 0.3), _result("Ours", 1, 0.31)])
     with pytest.raises(SystemExit, match="two ok rows"):
         paired.main(["--csv", str(path), "--ours", "Ours", "--labels", "Ours"])
+
+
+def test_transfer_variants_are_written_from_a_movielens_shaped_dataset(tmp_path: Path) -> None:
+    from _bench_data import NAME, read_rows, write_toy
+
+    transfer = load_script("transfer_datasets")
+    src = write_toy(tmp_path / "src", n_users=40)
+    assert transfer.main(["--source", str(src), "--name", NAME, "--out", str(tmp_path / "out")]) == 0
+    titles = tmp_path / "out" / f"{NAME}-titles"
+    assert (titles / f"{NAME}-titles.item").read_text().splitlines()[0] == "item_id:token\tname:token_seq"
+    unlinked = read_rows(tmp_path / "out" / f"{NAME}-unlinked" / f"{NAME}-unlinked.link")
+    assert len(unlinked) < len(read_rows(src / f"{NAME}.link"))
+    hubs = read_rows(tmp_path / "out" / f"{NAME}-hubs" / f"{NAME}-hubs.kg")
+    assert len({r[1] for r in hubs}) >= 25 and any(r[2] == "hub_all" for r in hubs)
+    sparse = read_rows(tmp_path / "out" / f"{NAME}-sparse" / f"{NAME}-sparse.inter")
+    assert len(sparse) < len(read_rows(src / f"{NAME}.inter"))

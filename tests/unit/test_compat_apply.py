@@ -1,4 +1,4 @@
-"""apply_compat: opt-in, idempotent, never shadows a real package, RecBole-only checkpoint loads."""
+"""apply_compat: opt-in, idempotent, never shadows a real package, RecBole-only restricted checkpoint loads."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from recbole_kgllm.recbole_integration import compat
-from recbole_kgllm.recbole_integration.compat import checkpoint, collector, shims
+from recbole_kgllm.errors import UntrustedCheckpointError
+from recbole_kgllm.recbole_integration.compat import checkpoint, collector, distributed, saved_data, shims
+from recbole_kgllm.recbole_integration.compat.trust import trusted_checkpoints
 
 SHIM_NAMES = tuple(shims.SHIMS)
 _real_find_spec = importlib.util.find_spec
@@ -26,6 +28,8 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved_modules = {name: sys.modules.get(name) for name in SHIM_NAMES}
     saved_load = torch.load
     had_collector_fix = collector.uninstall_collector_fix()
+    had_guard = saved_data.uninstall_saved_data_guard()
+    had_cpu_ddp = distributed.uninstall_cpu_ddp()
     checkpoint.uninstall_checkpoint_loading()
     for name in SHIM_NAMES:
         shims.uninstall_shim(name)
@@ -35,6 +39,12 @@ def clean_compat(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     collector.uninstall_collector_fix()
     if had_collector_fix:
         collector.install_collector_fix()
+    saved_data.uninstall_saved_data_guard()
+    if had_guard:
+        saved_data.install_saved_data_guard()
+    distributed.uninstall_cpu_ddp()
+    if had_cpu_ddp:
+        distributed.install_cpu_ddp()
     for name, module in saved_modules.items():
         if module is None:
             sys.modules.pop(name, None)
@@ -69,7 +79,7 @@ def test_apply_installs_missing_modules_with_specs(clean_compat: None, monkeypat
     assert compat.compat_status().modules == {"dgl": "missing", "torch_scatter": "missing"}
     report = compat.apply_compat()
     assert dict(report.modules) == {"dgl": "shim", "torch_scatter": "shim"}
-    assert len(report.changes) == 3 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix
+    assert len(report.changes) == 5 + int(checkpoint.needs_checkpoint_fix())  # + the collector fix, saved-data guard, CPU DDP
     assert report.beyond_accuracy_metrics
     for name in SHIM_NAMES:
         module = sys.modules[name]
@@ -125,9 +135,9 @@ def test_checkpoint_wrapper_skipped_when_torch_does_not_need_it(
     assert not checkpoint.is_checkpoint_loading_installed()
 
 
-def _recbole_like_checkpoint(tmp_path: Path) -> Path:
+def _recbole_like_checkpoint(tmp_path: Path, config: object = None) -> Path:
     path = tmp_path / "model.pth"
-    state = {"config": argparse.Namespace(model="BPR"), "state_dict": {"w": torch.ones(2)}}
+    state = {"config": {"model": "BPR"} if config is None else config, "state_dict": {"w": torch.ones(2)}}
     torch.save(state, path, pickle_protocol=4)  # as recbole.trainer.Trainer._save_checkpoint does
     return path
 
@@ -148,8 +158,8 @@ def test_only_recbole_callers_get_weights_only_false(
         _load_from_module("recbole.trainer.trainer", path)  # before apply: torch's default
     compat.apply_compat()
     loaded = _load_from_module("recbole.trainer.trainer", path)
-    assert loaded["config"].model == "BPR" and torch.equal(loaded["state_dict"]["w"], torch.ones(2))
-    assert _load_from_module("recbole", path)["config"].model == "BPR"
+    assert loaded["config"]["model"] == "BPR" and torch.equal(loaded["state_dict"]["w"], torch.ones(2))
+    assert _load_from_module("recbole", path)["config"]["model"] == "BPR"
     for other in ("recbole_kgllm.anything", "some_library", "__main__"):
         with pytest.raises(Exception, match="[Ww]eights only load failed"):
             _load_from_module(other, path)
@@ -165,4 +175,31 @@ def test_only_recbole_callers_get_weights_only_false(
 
 def test_load_recbole_checkpoint_reads_protocol_4_files(clean_compat: None, tmp_path: Path) -> None:
     loaded = checkpoint.load_recbole_checkpoint(_recbole_like_checkpoint(tmp_path), map_location="cpu")
-    assert loaded["config"].model == "BPR"
+    assert loaded["config"]["model"] == "BPR"
+
+
+@pytest.mark.skipif(not checkpoint.needs_checkpoint_fix(), reason="torch < 2.6 loads RecBole checkpoints")
+def test_recbole_callers_refuse_types_outside_the_allow_list_unless_trusted(clean_compat: None, tmp_path: Path) -> None:
+    path = _recbole_like_checkpoint(tmp_path, argparse.Namespace(model="BPR"))
+    compat.apply_compat()
+    with pytest.raises(UntrustedCheckpointError, match=r"model\.pth.*argparse\.Namespace.*--trust_checkpoint"):
+        _load_from_module("recbole.trainer.trainer", path)
+    with pytest.raises(UntrustedCheckpointError, match="argparse.Namespace"):
+        checkpoint.load_recbole_checkpoint(path)
+    with trusted_checkpoints():
+        assert _load_from_module("recbole.trainer.trainer", path)["config"].model == "BPR"
+    assert checkpoint.load_recbole_checkpoint(path, trust=True)["config"].model == "BPR"
+
+
+def test_cpu_ddp_shim_wraps_and_unwraps_recbole(clean_compat: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recbole.config.configurator import Config
+    from recbole.trainer import trainer as trainer_module
+
+    original_init, original_ddp = Config._init_device, trainer_module.DistributedDataParallel
+    assert distributed.install_cpu_ddp() and not distributed.install_cpu_ddp()
+    assert distributed.is_cpu_ddp_installed() and Config._init_device is not original_init
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert distributed.wants_gloo({}) and distributed.wants_gloo({"ddp_backend": "gloo"})
+    assert not distributed.wants_gloo({"ddp_backend": "nccl"})
+    assert distributed.uninstall_cpu_ddp()
+    assert Config._init_device is original_init and trainer_module.DistributedDataParallel is original_ddp

@@ -7,7 +7,8 @@ import scipy.sparse as sp
 import torch
 
 from recbole_kgllm.fusion.sum import SumFusion
-from recbole_kgllm.model.backbones.ease import content_similarity, ease_closed_form
+from recbole_kgllm.model.backbones.ease_priors import embedding_similarity
+from recbole_kgllm.model.backbones.ease_solve import ease_solve
 from recbole_kgllm.model.backbones.lightgcn import normalized_adjacency
 from recbole_kgllm.model.cold_start import ContentHead
 from recbole_kgllm.model.fused_embedding import FusedEmbedding
@@ -33,7 +34,7 @@ def test_normalized_adjacency_matches_dense_reference() -> None:
 def test_ease_closed_form_matches_its_definition() -> None:
     x = _interactions().toarray().astype(np.float64)
     lam = 2.0
-    b = ease_closed_form(x.T @ x, lam)
+    b = ease_solve(x.T @ x, lam)
     p = np.linalg.inv(x.T @ x + lam * np.eye(5))
     expected = np.eye(5) - p / np.diag(p)[None, :]
     np.fill_diagonal(expected, 0.0)
@@ -42,14 +43,18 @@ def test_ease_closed_form_matches_its_definition() -> None:
 
 
 def test_content_similarity_masks_centres_and_keeps_topk_symmetric() -> None:
+    torch.manual_seed(0)
     values = torch.randn(6, 4) + 5.0  # a large common direction
     mask = torch.tensor([True, True, True, True, True, False])
-    sim = content_similarity(values, mask, center=True, topk=2)
-    assert torch.equal(sim, sim.T)
-    assert (sim[5] == 0).all() and (sim.diagonal() == 0).all()
-    assert ((sim[:5] != 0).sum(1) >= 2).all()
-    raw = content_similarity(values, mask, center=False, topk=0)
-    assert raw[:5, :5].sum() > sim[:5, :5].abs().sum()  # centring removes the shared direction
+    sim = embedding_similarity(values, mask, center=True, topk=2)
+    assert sp.issparse(sim)
+    dense = sim.toarray()
+    assert np.allclose(dense, dense.T)
+    assert (dense[5] == 0).all() and (np.diag(dense) == 0).all() and (dense >= 0).all()
+    assert (dense[:5] != 0).any() and ((dense != 0).sum(1) <= 4).all()
+    raw = embedding_similarity(values, mask, center=False, topk=0)
+    assert isinstance(raw, np.ndarray)
+    assert raw[:5, :5].sum() > np.abs(embedding_similarity(values, mask, center=True, topk=0)[:5, :5]).sum()
 
 
 def _views(id_dropout: float = 0.0) -> ModalityViews:
@@ -120,7 +125,7 @@ def test_rng_preserved_leaves_every_random_stream_untouched() -> None:
 
 
 def test_cold_columns_take_scaled_content_similarity() -> None:
-    from recbole_kgllm.model.backbones.ease import calibrated_cold_columns
+    from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns
 
     rng = np.random.default_rng(0)
     b = rng.random((5, 5)).astype(np.float32) * 4
@@ -143,7 +148,7 @@ def test_ease_scores_are_the_training_rows_times_b() -> None:
 
     x = sp.random(30, 12, density=0.3, format="csr", dtype=np.float32, random_state=1)
     x.data[:] = 1.0
-    params = KGLLMRecParams(backbone_kwargs={"prior_weights": {}})
+    params = KGLLMRecParams(backbone_kwargs={"search": False})
     backbone = EaseBackbone(params=params, data=TrainingData(interactions=x), features=ModelFeatures())
     users = torch.tensor([0, 5, 7, 29])
     expected = torch.from_numpy(x[users.numpy()].toarray()) @ backbone.item_similarity
@@ -158,10 +163,11 @@ def test_each_backbone_declares_the_views_it_reads() -> None:
     from recbole_kgllm.model.backbones.lightgcn import LightGCNBackbone
     from recbole_kgllm.model.params import KGLLMRecParams
 
-    assert EaseBackbone.feature_needs(KGLLMRecParams()).items == {"text"}  # the default KG weight is 0
-    only_kg = KGLLMRecParams(backbone_kwargs={"prior_weights": {"kg": 5.0, "text": 0}})
-    assert EaseBackbone.feature_needs(only_kg).items == {"kg"}
-    assert EaseBackbone.feature_needs(KGLLMRecParams(use_text=False)).empty
+    default = EaseBackbone.feature_needs(KGLLMRecParams())  # every weight is searched
+    assert default.items == {"kg", "text"} and default.item_entities
+    only_kg = KGLLMRecParams(backbone_kwargs={"prior_weights": {"text": 0, "entities": 0}})
+    assert EaseBackbone.feature_needs(only_kg).items == {"kg"} and not EaseBackbone.feature_needs(only_kg).item_entities
+    assert EaseBackbone.feature_needs(KGLLMRecParams(use_text=False, use_kg=False)).empty
     fused = LightGCNBackbone.feature_needs(KGLLMRecParams(backbone="lightgcn", use_user_text=True, kg_loss_weight=0.1))
     assert fused.items == {"kg", "text"} and fused.users == {"text"} and fused.item_kg
     assert LightGCNBackbone.feature_needs(KGLLMRecParams(backbone="lightgcn", use_kg=False)).items == {"text"}

@@ -7,7 +7,8 @@ import scipy.sparse as sp
 import torch
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.model.backbones.ease import EaseBackbone, calibrated_cold_columns
+from recbole_kgllm.model.backbones.ease import EaseBackbone
+from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns
 from recbole_kgllm.model.cold_start import new_item_share
 from recbole_kgllm.model.inputs import FeatureView, ModelFeatures, TrainingData
 from recbole_kgllm.model.params import KGLLMRecParams
@@ -88,14 +89,15 @@ def _text_view() -> ModelFeatures:
 
 def _ease(train_share: float | None, *, cold_start: str = "content_head", **options: object) -> EaseBackbone:
     params = KGLLMRecParams(
-        backbone_kwargs={"prior_weights": {"text": 1.0}, "prior_topk": 0, **options}, cold_start=cold_start  # type: ignore[arg-type]
+        backbone_kwargs={"prior_weights": {"text": 0.5}, "prior_topk": 0, "search": False, **options},
+        cold_start=cold_start, use_kg=False  # type: ignore[arg-type]
     )
     return EaseBackbone(params=params, data=_data(train_share), features=_text_view())
 
 
 def test_ease_auto_share_follows_the_split_and_the_counts() -> None:
     backbone = _ease(0.8)
-    assert backbone.new_share_used == pytest.approx(1 - 0.25 / 2)  # 2 cold, 1 singleton
+    assert backbone.new_share_used == pytest.approx(1 - (0.25 + 2 * 0.5) / 2)  # 2 cold, 1 singleton: bound 0.25 + 2 sd
     assert _ease(None).new_share_used == 1.0
     fixed = _ease(0.8, cold_new_share=0.0)
     uncalibrated = _ease(0.8, cold_start="none")

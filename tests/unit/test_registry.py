@@ -66,10 +66,15 @@ def test_build_registries_records_registering_plugin_per_entry() -> None:
 
 
 @pytest.mark.parametrize("order", [("alpha", "beta"), ("beta", "alpha")])
-def test_conflict_between_plugins_raises_whatever_the_order(order: tuple[str, str]) -> None:
+def test_conflict_between_plugins_names_both_whatever_the_order(order: tuple[str, str]) -> None:
+    """Neither plugin wins (call order must not decide); asking for the name is an error naming
+    both, and every other component stays usable."""
     pm: pluggy.PluginManager = get_plugin_manager()
     for name in order:
         pm.register(_plugin(GatedThing), name=name)
+    pm.register(_plugin(ConcatThing), name="gamma")
+    registries = build_registries(pm)
     with pytest.raises(PluginConflictError) as info:
-        build_registries(pm)
-    assert "alpha" in str(info.value) and "beta" in str(info.value)
+        registries["fusion"].entry("gated")
+    assert "alpha" in str(info.value) and "beta" in str(info.value) and "\n" not in str(info.value)
+    assert registries["fusion"].get("concat") is ConcatThing

@@ -1,31 +1,23 @@
 """The serving benchmark scripts: their statistics helpers (the scripts themselves need a checkpoint)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from _scripts import load_script
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_percentiles_are_in_milliseconds() -> None:
-    latency = _load("recommend_latency")
+    latency = load_script("recommend_latency")
     stats = latency.percentiles([0.001] * 99 + [0.1])
     assert stats["p50_ms"] == pytest.approx(1.0) and stats["n"] == 100 and 1.0 < stats["p99_ms"] <= 100.0
 
 
 def test_kg_stats_count_paths_and_lengths() -> None:
-    latency = _load("recommend_latency")
+    latency = load_script("recommend_latency")
     kg = SimpleNamespace(kind="kg", path=(1, 2))
     text = SimpleNamespace(kind="text", path=())
     items = [SimpleNamespace(reasons=(kg, text)), SimpleNamespace(reasons=(text,)), SimpleNamespace(reasons=())]
@@ -36,4 +28,4 @@ def test_kg_stats_count_paths_and_lengths() -> None:
 
 
 def test_http_load_script_imports() -> None:
-    assert callable(_load("http_load").level)
+    assert callable(load_script("http_load").level)

@@ -10,7 +10,7 @@ from recbole_kgllm.features.kg.pipeline import kg_embedding_spec, kg_source_spec
 from recbole_kgllm.features.kg.settings import KGFeatureSettings
 from recbole_kgllm.store import EntrySpec
 from recbole_kgllm.store.hashing import stable_hash
-from recbole_kgllm.features.text.pipeline import make_encoder, text_spec
+from recbole_kgllm.features.text.pipeline import make_encoder, resolved_template, text_spec
 from recbole_kgllm.features.text.settings import TextFeatureSettings
 from recbole_kgllm.features.text.template import TextTemplate
 
@@ -49,7 +49,10 @@ def kg_key(config: dict[str, Any]) -> str:
 
 def text_key(config: dict[str, Any]) -> str:
     settings = TextFeatureSettings.from_config(config)
-    return text_spec(config, "item", TextTemplate(template=settings.template), make_encoder(settings)).key
+    template = resolved_template(config, "item", settings.template)
+    if template is None:  # a separator that makes the header unreadable: the key must still differ
+        template = TextTemplate(template="{movie_title}")
+    return text_spec(config, "item", template, make_encoder(settings)).key
 
 
 def test_entry_key_is_stable_and_sensitive_to_every_part() -> None:

@@ -31,7 +31,7 @@ def test_hf_encoder_is_registered_and_frozen_by_construction() -> None:
 def test_defaults_and_settings_are_read_once_into_a_frozen_dataclass() -> None:
     settings = TextFeatureSettings.from_config({})
     assert settings.encoder_type == "hf" and settings.encoder is None and settings.pooling == "mean"
-    assert settings.template == DEFAULT_ITEM_TEMPLATE and settings.user_template is None
+    assert settings.template == DEFAULT_ITEM_TEMPLATE == "auto" and settings.user_template is None
     assert TextFeatureSettings.config_defaults()["text_template"] == DEFAULT_ITEM_TEMPLATE
     assert KGFeatureSettings.config_defaults()["kg_model"] == "TransE"
     assert KGFeatureSettings.from_config({"seed": 11}).seed == 11

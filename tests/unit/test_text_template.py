@@ -5,18 +5,18 @@ import numpy as np
 import pytest
 
 from recbole_kgllm.errors import ConfigError
-from recbole_kgllm.features.text.settings import DEFAULT_ITEM_TEMPLATE
+from recbole_kgllm.features.text.settings import MOVIELENS_TEMPLATE
 from recbole_kgllm.features.text.template import TextTemplate
 
 
-def test_default_template_renders_ml100k_style_row_readably() -> None:
+def test_movielens_template_renders_ml100k_style_row_readably() -> None:
     row = {
         "item_id": "1",
         "movie_title": np.array(["Toy", "Story"]),
         "release_year": "1995",
         "class": np.array(["Animation", "Children's", "Comedy"]),
     }
-    text = TextTemplate(template=DEFAULT_ITEM_TEMPLATE).render(row)
+    text = TextTemplate(template=MOVIELENS_TEMPLATE).render(row)
     assert text == "Toy Story (1995). Genres: Animation, Children's, Comedy"
 
 
@@ -35,11 +35,11 @@ def test_join_spec_and_plain_format_specs() -> None:
     ],
 )
 def test_rows_with_nothing_to_say_are_none(row: dict[str, object]) -> None:
-    assert TextTemplate(template=DEFAULT_ITEM_TEMPLATE).render(row) is None
+    assert TextTemplate(template=MOVIELENS_TEMPLATE).render(row) is None
 
 
 def test_partly_missing_row_drops_empty_brackets_and_keeps_the_rest() -> None:
-    template = TextTemplate(template=DEFAULT_ITEM_TEMPLATE)
+    template = TextTemplate(template=MOVIELENS_TEMPLATE)
     assert template.render({"movie_title": ["Heat"], "release_year": float("nan"), "class": []}) == "Heat. Genres:"
     assert template.render({"release_year": "1995"}) == "(1995). Genres:"
 

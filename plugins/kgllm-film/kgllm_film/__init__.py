@@ -1,5 +1,5 @@
-"""FiLM fusion plugin for recbole-kgllm (``fusion: film``)."""
-from kgllm_film.film import FiLMFusion
+"""Example fusion plugin for recbole-kgllm: bounded FiLM (``fusion: film_tanh``)."""
+from kgllm_film.film import TanhFiLMFusion
 
-__all__ = ["FiLMFusion"]
-__version__ = "0.1.0"
+__all__ = ["TanhFiLMFusion"]
+__version__ = "0.2.0"

@@ -1,44 +1,34 @@
-"""FiLM fusion: the content views modulate the ID view feature-wise.
+"""Bounded FiLM: an example third-party fusion (``fusion: film_tanh``).
 
-Reference: Perez et al., "FiLM: Visual Reasoning with a General Conditioning Layer", AAAI 2018.
-``c`` is the mean of the present content views (every modality after the first); the first
-modality (the ID view) is scaled and shifted: ``e = (1 + W_g c) * v_id + W_b c``. A row without
-content keeps its ID view unchanged; a row without the ID view is ``W_b c``.
+The core ``film`` fusion (:mod:`recbole_kgllm.fusion.film`, which started in this plugin) scales
+the first view by ``1 + W_g c``; this variant bounds the scale with ``tanh`` so that the content
+views can at most double or cancel the first view: ``e = (1 + tanh(W_g c)) * v_1 + W_b c``. It is
+kept as the worked example of ``docs/writing_plugins.md``: subclass a core fusion (or
+:class:`~recbole_kgllm.fusion.base.Fusion`), give it a new ``name``, register it.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from recbole_kgllm.fusion.base import Fusion
+from recbole_kgllm.fusion.film import FiLMFusion
 
 
-class FiLMFusion(Fusion):
-    """Feature-wise linear modulation of the first modality by the others."""
+class TanhFiLMFusion(FiLMFusion):
+    """FiLM with a ``tanh``-bounded scale."""
 
-    name = "film"
-
-    def __init__(self, *, dim: int, modalities: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(dim=dim, modalities=modalities, **kwargs)
-        self.gamma = nn.Linear(dim, dim)
-        self.beta = nn.Linear(dim, dim)
-        for layer in (self.gamma, self.beta):  # start as the identity on the ID view
-            nn.init.zeros_(layer.weight)
-            nn.init.zeros_(layer.bias)
-        nn.init.normal_(self.gamma.weight, std=1e-2)
-        nn.init.normal_(self.beta.weight, std=1e-2)
+    name = "film_tanh"
 
     def forward(self, views: Mapping[str, Tensor], masks: Mapping[str, Tensor] | None = None) -> Tensor:
         """Args: views ``{m: [N, d]}``, masks ``{m: [N]}``. Returns ``[N, d]``."""
         x, present = self.stack(views, masks)  # [N, M, d], [N, M]
         base = x[:, 0]
         content, has = x[:, 1:], present[:, 1:]
-        count = has.sum(dim=1, keepdim=True)
         if content.shape[1] == 0:
             return base
+        count = has.sum(dim=1, keepdim=True)
         c = content.sum(dim=1) / count.clamp(min=1).to(x.dtype)
-        modulated = (1.0 + self.gamma(c)) * base + self.beta(c)
+        modulated = (1.0 + torch.tanh(self.gamma(c))) * base + self.beta(c)
         return torch.where(count > 0, modulated, base)

@@ -6,6 +6,6 @@ from recbole_kgllm import hookimpl
 
 @hookimpl
 def kgllm_register_fusions(register) -> None:  # noqa: ANN001 - recbole_kgllm.hookspecs.Register
-    from kgllm_film.film import FiLMFusion
+    from kgllm_film.film import TanhFiLMFusion
 
-    register(FiLMFusion)
+    register(TanhFiLMFusion)

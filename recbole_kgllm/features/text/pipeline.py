@@ -14,8 +14,10 @@ from recbole_kgllm.registry import resolve
 from recbole_kgllm.store import EntryContent, EntrySpec, FeatureStore, StoreResult
 from recbole_kgllm.store.hashing import file_sha256, library_versions
 from recbole_kgllm.recbole_integration.feature_file import RECBOLE_TEXT_KEYS, Kind, atomic_file, id_field, read_feature_file
+from recbole_kgllm.features.text.chunked import discard_chunks, encode_in_chunks
 from recbole_kgllm.features.text.encoder import TextEncoder
 from recbole_kgllm.features.text.settings import TextFeatureSettings
+from recbole_kgllm.features.text.auto_template import AutoTemplate, header_fields, resolve_template
 from recbole_kgllm.features.text.template import TextTemplate
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,10 @@ def make_encoder(settings: TextFeatureSettings) -> TextEncoder:
     )
 
 
-def text_spec(config: Any, kind: Kind, template: TextTemplate, encoder: TextEncoder) -> EntrySpec:
+Template = TextTemplate | AutoTemplate
+
+
+def text_spec(config: Any, kind: Kind, template: Template, encoder: TextEncoder) -> EntrySpec:
     """The key inputs of ``config``'s ``{kind}_text`` entry."""
     path = atomic_file(config, kind)
     return EntrySpec(
@@ -55,7 +60,7 @@ def text_spec(config: Any, kind: Kind, template: TextTemplate, encoder: TextEnco
     )
 
 
-def build_texts(config: Any, kind: Kind, template: TextTemplate) -> tuple[list[str], list[str], dict[str, Any]]:
+def build_texts(config: Any, kind: Kind, template: Template) -> tuple[list[str], list[str], dict[str, Any]]:
     """(tokens with text, their texts, facts) for every row of the ``.item``/``.user`` file."""
     frame = read_feature_file(config, kind)
     name = atomic_file(config, kind).name
@@ -80,7 +85,21 @@ def build_texts(config: Any, kind: Kind, template: TextTemplate) -> tuple[list[s
         if text is not None:
             tokens.append(token)
             texts.append(text)
+    if seen and not texts:
+        logger.warning(
+            "NO %s HAS TEXT (0%% coverage): the template %r renders nothing from %s; its fields are: %s. "
+            "Set %s to a template over them, or to auto",
+            kind.upper(), template.template, name, ", ".join(map(str, frame.columns)),
+            "text_template" if kind == "item" else "user_text_template",
+        )
     return tokens, texts, {"n_rows": len(seen), "missing_fields": missing}
+
+
+def resolved_template(config: Any, kind: Kind, raw: str) -> Template | None:
+    """``raw`` parsed, or for ``auto`` the template of the file's text fields (``None``: none)."""
+    sep = config["field_separator"] if "field_separator" in config else None
+    encoding = config["encoding"] if "encoding" in config else None
+    return resolve_template(raw, atomic_file(config, kind), id_field(config, kind), sep or "\t", encoding or "utf-8")
 
 
 def text_result(config: Any, kind: Kind = "item", settings: TextFeatureSettings | None = None) -> StoreResult | None:
@@ -90,14 +109,22 @@ def text_result(config: Any, kind: Kind = "item", settings: TextFeatureSettings 
     raw_template = settings.template if kind == "item" else settings.user_template
     if raw_template is None:
         return None
-    template = TextTemplate(template=raw_template)
+    path = atomic_file(config, kind)
+    template = resolved_template(config, kind, raw_template)
+    if template is None:
+        fields = ", ".join(f"{n}:{t}" for n, t in header_fields(path)) or "no file"
+        logger.warning("NO %s HAS TEXT: %s has no text-like field (%s); set %s to a template", kind.upper(), path.name,
+                       fields, "text_template" if kind == "item" else "user_text_template")
+        return None
     encoder = make_encoder(settings)
     spec = text_spec(config, kind, template, encoder)
+    store = FeatureStore(root=settings.store_dir)
+    partial_dir = store.root / ".partial" / spec.kind / spec.key  # resumable chunks of a large catalogue
 
     def compute() -> EntryContent:
         tokens, texts, facts = build_texts(config, kind, template)
         start = time.perf_counter()
-        values = encoder.encode(texts)
+        values = encode_in_chunks(encoder, texts, partial_dir)
         seconds = time.perf_counter() - start
         n_rows = facts["n_rows"]
         return EntryContent(
@@ -115,7 +142,13 @@ def text_result(config: Any, kind: Kind = "item", settings: TextFeatureSettings 
             },
         )
 
-    return FeatureStore(root=settings.store_dir).get_or_compute(spec, compute)
+    result = store.get_or_compute(spec, compute)
+    discard_chunks(partial_dir)
+    info = result.entry.manifest.info
+    example = next(iter(dict(info.get("examples") or {}).values()), None)
+    logger.info("%s text template: %s; %.0f%% of %ss have text; example: %r", kind, template.template,
+                100 * float(info.get("coverage") or 0.0), kind, example)
+    return result
 
 
-__all__ = ["PRODUCER", "build_texts", "make_encoder", "text_result", "text_spec"]
+__all__ = ["PRODUCER", "build_texts", "make_encoder", "resolved_template", "text_result", "text_spec"]

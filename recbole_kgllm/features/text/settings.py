@@ -19,9 +19,13 @@ from recbole_kgllm.config_fields import (
 )
 from recbole_kgllm.store.paths import resolve_cache_dir
 
-#: Works for ml-100k and the converted ml-1m (``movie_title``, ``release_year``, ``class``).
-#: ``{field:sep}`` joins a token sequence with ``sep``; a plain ``{field}`` joins with spaces.
-DEFAULT_ITEM_TEMPLATE = "{movie_title} ({release_year}). Genres: {class:, }"
+#: ``auto``: the template is built from the ``.item`` file's own text fields
+#: (:mod:`recbole_kgllm.features.text.auto_template`), so a new dataset needs no setting.
+DEFAULT_ITEM_TEMPLATE = "auto"
+#: A hand-written template for ml-100k and the converted ml-1m (``movie_title``, ``release_year``,
+#: ``class``), the default before ``auto``. ``{field:sep}`` joins a token sequence with ``sep``; a
+#: plain ``{field}`` joins with spaces.
+MOVIELENS_TEMPLATE = "{movie_title} ({release_year}). Genres: {class:, }"
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,8 @@ class TextFeatureSettings:
         normalize: L2-normalise the pooled vectors.
         max_length: token limit per text (longer texts are truncated).
         batch_size: texts per forward pass (not in the key: it does not change the output).
-        template: item text template over ``.item`` fields.
-        user_template: user text template over ``.user`` fields (``None``: no user text).
+        template: item text template over ``.item`` fields, or ``auto`` (built from the file's fields).
+        user_template: user text template over ``.user`` fields, ``auto``, or ``None`` (no user text).
         cache_dir: the feature store folder (``feature_cache_dir``).
         device: torch device name, from RecBole's ``device`` (half precision on CUDA).
     """
@@ -74,4 +78,4 @@ class TextFeatureSettings:
         return resolve_cache_dir(self.cache_dir)
 
 
-__all__ = ["DEFAULT_ITEM_TEMPLATE", "TextFeatureSettings"]
+__all__ = ["DEFAULT_ITEM_TEMPLATE", "MOVIELENS_TEMPLATE", "TextFeatureSettings"]

@@ -1,35 +1,30 @@
-"""Let RecBole reload its own checkpoints under torch >= 2.6.
+"""Loading RecBole checkpoints under torch >= 2.6 without ever running code from the file.
 
 torch 2.6 changed ``torch.load``'s default to ``weights_only=True``. RecBole 1.2.1 calls
 ``torch.load(path)`` without that argument when it reloads the best model
 (``Trainer.evaluate(load_best_model=True)``), resumes training (``resume_checkpoint``), in
 ``recbole.quick_start.load_data_and_model`` and when models read pre-trained files (NeuMF,
-ConvNCF, NAIS, RaCT, S3Rec, KD_DAGFM). Every such file is a pickle RecBole itself wrote holding
-its ``Config`` (and through it arbitrary user values), so the weights-only unpickler refuses it.
+ConvNCF, NAIS, RaCT, S3Rec, KD_DAGFM). Each such file is a pickle holding RecBole's ``Config``,
+which torch's weights-only unpickler cannot read: RecBole saves with ``pickle_protocol=4`` and
+torch 2.13's weights-only unpickler rejects protocol 4's FRAME opcode ("Unsupported operand
+149"), so ``torch.serialization.add_safe_globals`` cannot help.
 
-Options weighed, and the choice:
+Choice: a restricted unpickler with an explicit allow-list (:mod:`.safe_unpickle`), given to
+``torch.load`` as its ``pickle_module``. Every checkpoint path goes through it:
 
-* ``torch.serialization.add_safe_globals([...RecBole types...])`` cannot work: RecBole saves
-  with ``pickle_protocol=4`` and the weights-only unpickler rejects protocol 4's FRAME opcode
-  outright ("Unsupported operand 149", checked on torch 2.13), before any global is looked at;
-  the Config can also hold any user type.
-* ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` works (torch honours it wherever the caller did not pass
-  ``weights_only``), but it is process-wide, reaches every library's ``torch.load`` and is
-  inherited by child processes.
-* **Chosen:** wrap ``torch.load`` so that it passes ``weights_only=False`` only when the direct
-  caller is a module of the ``recbole`` package (``recbole`` or ``recbole.*``; not
-  ``recbole_kgllm``) and the caller did not choose ``weights_only`` itself. Every other caller,
-  in this package or any library, keeps torch's safe default. The wrapper is installed only by
-  :func:`recbole_kgllm.recbole_integration.compat.apply_compat`, only on torch >= 2.6, keeps
-  ``torch.load``'s signature, and steps aside when the user sets
-  ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` (then RecBole's reloads fail, as the user asked).
+* RecBole's own ``torch.load`` calls: ``torch.load`` is wrapped (by
+  :func:`install_checkpoint_loading`, called from
+  :func:`recbole_kgllm.recbole_integration.compat.apply_compat`) so that a call whose direct
+  caller is a ``recbole.*`` module and that did not choose ``weights_only`` itself loads through
+  the restricted unpickler. Every other caller keeps torch's safe default.
+* This package's code: :func:`load_recbole_checkpoint` (the teacher distiller, our
+  ``load_data_and_model``).
 
-Safety trade-off: unpickling with ``weights_only=False`` can execute code embedded in the file.
-The files RecBole loads are the user's own: checkpoints its trainer just wrote under the
-configured ``checkpoint_dir``, or paths the user named (``load_data_and_model(path)``,
-pre-training paths in the config). That is the trust torch < 2.6 gave every file; loading a
-checkpoint from an untrusted source through RecBole remains as unsafe as it always was, and
-this module does not widen it to any other caller.
+A file that needs anything outside the allow-list is refused with
+:class:`~recbole_kgllm.errors.UntrustedCheckpointError`, one line naming the type and the file.
+For files the user trusts, :mod:`.trust` switches the restriction off (``--trust_checkpoint``,
+``RECBOLE_KGLLM_TRUST_CHECKPOINT=1``); then the file is unpickled in full, as torch < 2.6 did.
+The user's ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` still wins (the wrapper steps aside).
 """
 from __future__ import annotations
 
@@ -42,11 +37,17 @@ from typing import Any
 
 import torch
 
+from recbole_kgllm.errors import KGLLMError, UntrustedCheckpointError
+from recbole_kgllm.recbole_integration.compat.safe_unpickle import RESTRICTED_PICKLE, RefusedGlobal
+from recbole_kgllm.recbole_integration.compat.trust import ENV_TRUST, checkpoints_trusted
+
 __all__ = [
     "install_checkpoint_loading",
     "is_checkpoint_loading_installed",
+    "load_checkpoint_file",
     "load_recbole_checkpoint",
     "needs_checkpoint_fix",
+    "refusal_message",
     "uninstall_checkpoint_loading",
 ]
 
@@ -67,15 +68,43 @@ def _user_forces_weights_only() -> bool:
     return os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").strip().lower() in _TRUE
 
 
+def _name(f: Any) -> str:
+    return str(f) if isinstance(f, (str, os.PathLike)) else str(getattr(f, "name", "<file object>"))
+
+
+def refusal_message(path: str, refused: RefusedGlobal) -> str:
+    """The one line for a refused checkpoint."""
+    return (
+        f"refusing to load {path}: it needs '{refused.name}' ({refused.action}), which is not among the types a "
+        f"RecBole checkpoint holds, so loading it could run code from the file; if you trust this file, add "
+        f"--trust_checkpoint (or set {ENV_TRUST}=1)"
+    )
+
+
+def load_checkpoint_file(original: Callable[..., Any], f: Any, *args: Any, **kwargs: Any) -> Any:
+    """``original(f, ...)`` (torch's ``load``) with the restricted unpickler unless trusted.
+
+    Raises:
+        UntrustedCheckpointError: the file needs a global outside the allow-list.
+    """
+    if checkpoints_trusted():
+        return original(f, *args, **{**kwargs, "weights_only": False})
+    try:
+        return original(f, *args, **{**kwargs, "weights_only": False, "pickle_module": RESTRICTED_PICKLE})
+    except RefusedGlobal as refused:
+        raise UntrustedCheckpointError(refusal_message(_name(f), refused)) from None
+
+
 def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def load(f: Any, *args: Any, **kwargs: Any) -> Any:
         if (
             "weights_only" not in kwargs
+            and "pickle_module" not in kwargs
             and not _user_forces_weights_only()
             and _caller_is_recbole(sys._getframe(1).f_globals.get("__name__"))
         ):
-            kwargs["weights_only"] = False  # RecBole reading a checkpoint RecBole wrote
+            return load_checkpoint_file(original, f, *args, **kwargs)  # RecBole reading a checkpoint
         return original(f, *args, **kwargs)
 
     setattr(load, _ORIGINAL, original)
@@ -88,7 +117,7 @@ def is_checkpoint_loading_installed() -> bool:
 
 
 def install_checkpoint_loading() -> bool:
-    """Install the RecBole-only ``weights_only=False`` wrapper on ``torch.load``.
+    """Install the wrapper that routes RecBole's ``torch.load`` calls through the restricted unpickler.
 
     Returns:
         True if it was installed by this call; False if already installed or not needed
@@ -108,18 +137,40 @@ def uninstall_checkpoint_loading() -> bool:
     return True
 
 
-def load_recbole_checkpoint(path: str | Path, *, map_location: Any = None) -> dict[str, Any]:
+def load_recbole_checkpoint(
+    path: str | Path, *, map_location: Any = None, trust: bool = False
+) -> dict[str, Any]:
     """Read a checkpoint written by RecBole's trainer (``config``, ``state_dict``, ...).
 
-    For this package's own code; it needs no wrapper. Same trust model as the module doc: only
-    pass files the user produced or chose.
+    Loaded through the restricted unpickler unless the file is trusted (``trust=True``, or the
+    process trusts checkpoints: ``--trust_checkpoint``, see :mod:`.trust`).
 
     Args:
         path: the ``.pth`` file.
         map_location: as for :func:`torch.load`.
+        trust: unpickle in full (only for files the user trusts); False: the process setting decides.
 
     Returns:
         The checkpoint dict.
+
+    Raises:
+        UntrustedCheckpointError: the file needs a type outside the allow-list.
+        KGLLMError: the file is missing or is not a readable checkpoint.
     """
+    from recbole_kgllm.recbole_integration.compat.trust import trusted_checkpoints
+
+    path = Path(path)
+    if not path.is_file():
+        raise KGLLMError(f"checkpoint not found: {path}")
     original = getattr(torch.load, _ORIGINAL, torch.load)
-    return original(str(path), map_location=map_location, weights_only=False)
+    try:
+        with trusted_checkpoints(trust):
+            checkpoint = load_checkpoint_file(original, str(path), map_location=map_location)
+    except UntrustedCheckpointError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure to parse the user's file is one line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise KGLLMError(f"{path} is not a readable RecBole checkpoint ({type(error).__name__}: {first[:200]})") from None
+    if not isinstance(checkpoint, dict) or "config" not in checkpoint or "state_dict" not in checkpoint:
+        raise KGLLMError(f"{path} is not a RecBole checkpoint (no 'config' and 'state_dict')")
+    return checkpoint
