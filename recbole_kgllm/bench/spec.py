@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from recbole_kgllm.errors import ConfigError
 
@@ -174,7 +174,8 @@ def expand_tuned(spec: RunSpec) -> list[RunSpec]:
 
 def parse_models(text: str) -> list[RunSpec]:
     """``"BPR,KGLLMRec[fusion=gated]"`` -> specs, duplicates (same label) removed, order kept;
-    a tuned row (``EASE[reg_weight=100|250]``) gives its candidates.
+    a tuned row (``EASE[reg_weight=100|250]``) gives its candidates. A candidate also listed on
+    its own runs once and still counts for its tuned row.
 
     Raises:
         ConfigError: an empty list or a malformed name.
@@ -184,7 +185,9 @@ def parse_models(text: str) -> list[RunSpec]:
         if not part:
             continue
         for spec in expand_tuned(parse_variant(part)):
-            specs.setdefault(spec.label, spec)
+            known = specs.setdefault(spec.label, spec)
+            if spec.tuned and not known.tuned:
+                specs[spec.label] = replace(known, tuned=spec.tuned)
     if not specs:
         raise ConfigError("--models is empty: name at least one model, e.g. --models BPR,KGLLMRec")
     return list(specs.values())

@@ -40,7 +40,7 @@ def _fails_in_one_line(argv: list[str], capfd: pytest.CaptureFixture[str], *frag
     (["--model=BPR", "--learning_rate=-0.1"], ["learning_rate", "> 0"]),
     (["--model=KGLLMRec", "--fusion=nosuch", "--backbone=mf"], ["unknown fusion 'nosuch'"]),
     (["--model=KGLLMRec", "--kg_epochs=0"], ["kg_epochs"]),
-    (["--model=KGLLMRec", "--backbone=ease", "--fusion=gated"], ["backbone 'ease'"]),
+    (["--model=KGLLMRec", "--backbone=ease", "--id_dropout=0.5"], ["backbone 'ease'"]),
     (["--model=KGLLMRec", "--distiller=teacher", "--backbone=mf"], ["teacher_checkpoint"]),
     (["--model=KGLLMRec", "--backbone=mf", "--teacher_checkpoint=/no/such.pth"], ["/no/such.pth"]),
 ])

@@ -49,6 +49,12 @@ def test_model_list_splits_at_top_level_commas_and_deduplicates() -> None:
         parse_models(" , ")
 
 
+def test_a_candidate_listed_on_its_own_still_belongs_to_its_tuned_row() -> None:
+    specs = parse_models("EASE[reg_weight=100],EASE[reg_weight=100|250],KGLLMRec")
+    assert [s.label for s in specs] == ["EASE[reg_weight=100]", "EASE[reg_weight=250]", "KGLLMRec"]
+    assert [s.tuned for s in specs] == ["EASE[reg_weight=100|250]", "EASE[reg_weight=100|250]", ""]
+
+
 def test_seed_count_and_list() -> None:
     assert parse_seeds("5") == [2020, 2021, 2022, 2023, 2024]
     assert parse_seeds("2", first=7) == [7, 8]
