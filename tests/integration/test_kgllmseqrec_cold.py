@@ -66,7 +66,9 @@ def rank_of_new_items(data_path: Path, tmp_path: Path, model_name: str = "KGLLMS
         "load_col": {"inter": ["user_id", "item_id", "timestamp"]}, "hidden_size": 16, "inner_size": 32, "n_layers": 1,
         "n_heads": 1, "hidden_dropout_prob": 0.1, "attn_dropout_prob": 0.1, "epochs": 15, "learning_rate": 0.01,
         "train_batch_size": 64, "eval_batch_size": 1000, "stopping_step": 100, "seed": 7,
-        "checkpoint_dir": str(tmp_path / "saved"), "show_progress": False, "valid_metric": "NDCG@10", **settings,
+        "checkpoint_dir": str(tmp_path / "saved"), "show_progress": False, "valid_metric": "NDCG@10",
+        "validate_data": False,  # no .item file: the text vectors are handed to the model directly
+        **settings,
     }, log=False)
     data = pipeline.load_data(config)
     tokens = item_tokens(data.train_dataset)
