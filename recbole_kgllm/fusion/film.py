@@ -41,5 +41,10 @@ class FiLMFusion(Fusion):
             return base
         count = has.sum(dim=1, keepdim=True)
         c = content.sum(dim=1) / count.clamp(min=1).to(x.dtype)
-        modulated = (1.0 + self.gamma(c)) * base + self.beta(c)
+        modulated = self.scale(self.gamma(c)) * base + self.beta(c)
         return torch.where(count > 0, modulated, base)
+
+    def scale(self, gamma: Tensor) -> Tensor:
+        """The feature-wise scale of the first view from ``W_g c`` (``1 + W_g c``); subclasses
+        may bound it."""
+        return 1.0 + gamma

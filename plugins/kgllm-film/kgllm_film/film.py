@@ -8,8 +8,6 @@ kept as the worked example of ``docs/writing_plugins.md``: subclass a core fusio
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import torch
 from torch import Tensor
 
@@ -21,14 +19,6 @@ class TanhFiLMFusion(FiLMFusion):
 
     name = "film_tanh"
 
-    def forward(self, views: Mapping[str, Tensor], masks: Mapping[str, Tensor] | None = None) -> Tensor:
-        """Args: views ``{m: [N, d]}``, masks ``{m: [N]}``. Returns ``[N, d]``."""
-        x, present = self.stack(views, masks)  # [N, M, d], [N, M]
-        base = x[:, 0]
-        content, has = x[:, 1:], present[:, 1:]
-        if content.shape[1] == 0:
-            return base
-        count = has.sum(dim=1, keepdim=True)
-        c = content.sum(dim=1) / count.clamp(min=1).to(x.dtype)
-        modulated = (1.0 + torch.tanh(self.gamma(c))) * base + self.beta(c)
-        return torch.where(count > 0, modulated, base)
+    def scale(self, gamma: Tensor) -> Tensor:
+        """``1 + tanh(W_g c)``: between 0 and 2."""
+        return 1.0 + torch.tanh(gamma)

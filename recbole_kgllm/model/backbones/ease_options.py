@@ -117,19 +117,14 @@ class EaseOptions:
             if not 0.0 < value < 1.0:  # type: ignore[operator]
                 raise ConfigError(f"backbone_kwargs search_share must be in (0, 1), got {value}")
             values["search_share"] = value
-        if "cold_reach" in options:
-            values["cold_reach"] = _number("cold_reach", options["cold_reach"], allow_none=False)
-        if "cold_max_loss" in options:
-            values["cold_max_loss"] = _number("cold_max_loss", options["cold_max_loss"], allow_none=False)
+        for name in ("cold_reach", "cold_max_loss", "search_z", "content_lr"):
+            if name in options:
+                values[name] = _number(name, options[name], allow_none=False)
         if "search_folds" in options and options["search_folds"] != "auto":
             folds = options["search_folds"]
             if isinstance(folds, bool) or not isinstance(folds, int) or folds < 1:
                 raise ConfigError(f"backbone_kwargs search_folds must be 'auto' or a positive integer, got {folds!r}")
             values["search_folds"] = folds
-        if "search_z" in options:
-            values["search_z"] = _number("search_z", options["search_z"], allow_none=False)
-        if "content_lr" in options:
-            values["content_lr"] = _number("content_lr", options["content_lr"], allow_none=False)
         if options.get("search_seed") is not None:
             values["search_seed"] = int(options["search_seed"])
         return cls(**values, solver=solver)
