@@ -64,6 +64,18 @@ def test_reach_rule_takes_the_best_accuracy_that_reaches_cold_items() -> None:
     assert reach_rule([plain, mild, ruinous], 0.5)[0].cold_scale == 0.0  # reach bought with 2/3 of the accuracy: no
 
 
+def test_reach_rule_prices_the_promotion_of_cold_items_that_may_never_be_wanted() -> None:
+    w = Weights()
+    plain = (w.with_value("cold_scale", 0.0), InnerScore(0.30, 0.4, cold_recall=0.0, warm_recall=0.4, if_not_new_ndcg=0.30))
+    cheap = (w.with_value("cold_scale", 0.5), InnerScore(0.29, 0.4, cold_recall=0.2, warm_recall=0.38, if_not_new_ndcg=0.28))
+    costly = (w.with_value("cold_scale", 1.0), InnerScore(0.33, 0.4, cold_recall=0.3, warm_recall=0.35, if_not_new_ndcg=0.20))
+    # the costly scale wins on the simulated new items, but would cost a third of the warm accuracy
+    # if the catalogue's cold items were never wanted: the cheap one is taken
+    assert reach_rule([plain, cheap, costly], 0.5)[0].cold_scale == 0.5
+    assert reach_rule([plain, costly], 0.5)[0].cold_scale == 0.0  # nothing safe reaches: no promotion
+    assert reach_rule([plain, cheap, costly], 0.5, max_loss=0.5)[0].cold_scale == 1.0
+
+
 def test_an_excess_of_cold_items_within_the_noise_is_not_new() -> None:
     from recbole_kgllm.model.backbones.ease_cold import significant_share
 

@@ -217,7 +217,7 @@ class EaseBackbone(Backbone):
             fixed_share = None if o.cold_new_share == "auto" else float(o.cold_new_share)
             shares, _ = new_item_shares(inner_counts, groups, labels, train_share=p_in, fixed=fixed_share)
             cold = ColdSearch(cold=inner_counts == 0, shares=shares, sources=dict(self.priors), reach=o.cold_reach,
-                              max_loss=o.cold_max_loss)
+                              max_loss=o.cold_max_loss, real_cold=counts == 0, real_shares=self.new_shares)
         ratio = float(np.mean([s.nnz_ratio for s in splits]))
         start = replace(start, reg_weight=start.reg_weight / ratio)
         search = WeightSearch(splits, self.priors, start, free, options=SearchOptions(z=o.search_z), cold=cold,

@@ -91,6 +91,9 @@ class InnerScore:
     warm_recall: float | None = None
     #: ``[n]`` each scored user's NDCG@10 (for paired comparisons).
     per_user: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: Cold-start step: NDCG@10 on the warm targets when only the *real* cold items (no training
+    #: interaction at all) get this candidate's columns: what it costs if they are never interacted with.
+    if_not_new_ndcg: float | None = None
 
     @property
     def reach(self) -> float | None:
@@ -103,6 +106,8 @@ class InnerScore:
         text = f"NDCG@10 {self.ndcg:.4f}, Recall@20 {self.recall:.4f}"
         if self.cold_recall is not None:
             text += f", cold/warm Recall@20 {self.cold_recall:.4f}/{self.warm_recall:.4f}"
+        if self.if_not_new_ndcg is not None:
+            text += f", warm ndcg@10 if the cold items are not new {self.if_not_new_ndcg:.4f}"
         return text
 
 
@@ -125,6 +130,10 @@ class InnerScorer:
         held = torch.zeros(split.train.shape[1], dtype=torch.bool)
         held[torch.from_numpy(split.held_items.astype(np.int64))] = True
         self.cold_truth = self.truth & held.unsqueeze(0) if split.held_items.size else None
+        self.warm_truth = self.truth & ~held.unsqueeze(0)
+        n_warm = self.warm_truth.sum(dim=1)
+        self.warm_users = n_warm > 0
+        self.warm_ideal = torch.cumsum(discount, 0)[(n_warm.clamp(min=1, max=10) - 1).long()]
 
     def scores(self, b: np.ndarray) -> torch.Tensor:
         """``[n, I]`` scores of the scored users (their sparse training rows times ``b``)."""
@@ -166,6 +175,15 @@ class InnerScorer:
             ndcg=float(ndcg.mean()), recall=float(recall.mean()), per_user=per_user,
             cold_recall=_slice_recall(self.cold_truth, top), warm_recall=_slice_recall(self.truth & ~self.cold_truth, top),
         )
+
+
+    def warm_ndcg(self, s: torch.Tensor) -> float:
+        """NDCG@10 of precomputed scores ``[n, I]`` on the targets that are not held-out items
+        (over the users that have one)."""
+        top = s.masked_fill(self.seen, float("-inf")).topk(10, dim=1).indices
+        hits = self.warm_truth.gather(1, top).double()
+        ndcg = (hits * self.discount).sum(1) / self.warm_ideal
+        return float(ndcg[self.warm_users].mean()) if bool(self.warm_users.any()) else 0.0
 
 
 def pooled(scores: list[InnerScore]) -> InnerScore:

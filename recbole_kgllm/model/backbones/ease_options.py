@@ -44,7 +44,9 @@ class EaseOptions:
         cold_new_share: ``"auto"`` (estimated per content group) or a fixed share in ``[0, 1]``.
         cold_reach: the cold/warm Recall@20 ratio the cold-start scale must reach on the inner
             held-out items (0: the scale with the best inner NDCG@10).
-        cold_max_loss: the largest share of inner NDCG@10 (against no calibration) the reach may cost.
+        cold_max_loss: the largest share of inner NDCG@10 (against no calibration) the cold-start
+            scale may cost: on all inner targets, and on the warm targets if the real cold items
+            are never interacted with (:func:`~ease_search.reach_rule`).
         search, search_share, search_users, search_seed: the inner validation (:mod:`ease_inner`).
         search_folds: inner splits scored per candidate (``"auto"``: as many as it takes for
             :data:`INNER_EVIDENCE` inner validation interactions, at most 5).
@@ -65,7 +67,7 @@ class EaseOptions:
     cold_scale: float | None = None
     cold_new_share: float | str = "auto"
     cold_reach: float = 0.5
-    cold_max_loss: float = 0.1
+    cold_max_loss: float = 0.03
     search: bool = True
     search_share: float = 0.1
     search_users: int = 2000

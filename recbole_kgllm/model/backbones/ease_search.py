@@ -10,14 +10,14 @@ the training interactions (:mod:`ease_inner`), coordinate by coordinate, cheapes
 3. each content prior's weight ``w`` (``G + w lambda S``), in the order given, 0 included: a view
    that does not help the inner validation keeps 0, so knowledge that does not pay is switched off;
 4. lambda once more around its value (priors shift the best regularisation);
-5. the cold-start scale and the prior its columns come from, on items the inner split held out
-   entirely (only when the training data suggests new items, :mod:`ease_cold`); scale 0 (no
-   calibration) is a candidate. Accuracy alone favours warm items (cold items are harder to
-   rank), so the choice follows a reach rule: the best NDCG@10 among the candidates whose cold
+5. the cold-start scale and the prior its columns come from (only when the training data
+   suggests new items, :mod:`ease_cold`), on items the inner split held out entirely; scale 0 (no
+   calibration) is a candidate. The choice follows :func:`reach_rule`: only scales whose cost to
+   the warm targets, if the real cold items are never interacted with, stays within
+   ``cold_max_loss`` (3%) are eligible; among them the best NDCG@10 of those whose cold
    Recall@20 on the held-out items is at least ``cold_reach`` (0.5) times their warm Recall@20
-   and whose NDCG@10 is at most ``cold_max_loss`` (10%) below no calibration's; when none
-   qualifies, the best NDCG@10 of all (accuracy decides). A content view that places cold items
-   badly cannot buy their reach with the warm items' accuracy. ``cold_reach: 0`` is pure accuracy.
+   and whose NDCG@10 is at most ``cold_max_loss`` below no calibration's, else the best NDCG@10.
+   ``cold_reach: 0`` is pure accuracy.
 
 Each candidate's inner NDCG@10 and Recall@20 is logged. The inner training part has fewer
 interactions than the full one, so lambda is rescaled by the ratio of interactions
@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from recbole_kgllm.model.backbones.ease_cold import calibrated_cold_columns, cold_scale_base
@@ -105,13 +106,17 @@ class SearchOptions:
 @dataclass(frozen=True)
 class ColdSearch:
     """What the cold-start step needs: the inner cold items, their new-item shares and the
-    candidate priors their columns may come from."""
+    candidate priors their columns may come from; and the real cold items (no training
+    interaction at all) with their shares, whose promotion is priced on the warm targets in case
+    they are never interacted with (``None``: not priced)."""
 
     cold: np.ndarray
     shares: np.ndarray
     sources: Mapping[str, object]
     reach: float = 0.5
     max_loss: float = 0.1
+    real_cold: np.ndarray | None = None
+    real_shares: np.ndarray | None = None
 
 
 @dataclass
@@ -296,7 +301,7 @@ class WeightSearch:
         if features is not None:  # the user-feature part of every item's score stays as solved
             base_scores += torch.from_numpy((features[self.scorer.split.users] @ b_full[n_items:, :n_items]).astype(np.float32))
         rows = self.scorer.rows
-        plain = self.scorer.rank(base_scores)
+        plain = replace(self.scorer.rank(base_scores), if_not_new_ndcg=self.scorer.warm_ndcg(base_scores))
         self.record.candidates.append(("cold_scale=0", plain))
         logger.info("weight search: %-40s -> %s", "cold_scale=0 (no calibration)", plain)
         candidates: list[tuple[Weights, InnerScore]] = [(w.with_value("cold_scale", 0.0), plain)]
@@ -309,12 +314,12 @@ class WeightSearch:
             scale = cold_scale_base(b, prior, ~cold)  # type: ignore[arg-type]
             for factor in self.options.cold_scales:
                 cal = calibrated_cold_columns(b, prior, cold=cold, factor=factor, new_share=self.cold.shares, base=scale)  # type: ignore[arg-type]
-                changed = np.flatnonzero(np.any(cal != b, axis=0))
-                scores = base_scores.clone()
-                if changed.size:
-                    delta = np.asarray(rows @ (cal[:, changed] - b[:, changed]), dtype=np.float32)
-                    scores[:, changed] += torch.from_numpy(delta)
-                score = self.scorer.rank(scores)
+                score = self.scorer.rank(_with_columns(base_scores, rows, b, cal))
+                if self.cold.real_cold is not None:
+                    only_real = calibrated_cold_columns(
+                        b, prior, cold=self.cold.real_cold, factor=factor, new_share=self.cold.real_shares, base=scale,  # type: ignore[arg-type]
+                    )
+                    score = replace(score, if_not_new_ndcg=self.scorer.warm_ndcg(_with_columns(base_scores, rows, b, only_real)))
                 label = f"cold_scale={factor:g} from {name}"
                 self.record.candidates.append((label, score))
                 logger.info("weight search: %-40s -> %s", label, score)
@@ -322,15 +327,36 @@ class WeightSearch:
         return reach_rule(candidates, self.cold.reach, self.cold.max_loss)
 
 
+def _with_columns(base: torch.Tensor, rows: sp.csr_matrix, b: np.ndarray, cal: np.ndarray) -> torch.Tensor:
+    """``base`` scores ``[n, I]`` of ``b`` updated to ``cal``, which differs from it in a few columns."""
+    changed = np.flatnonzero(np.any(cal != b, axis=0))
+    scores = base.clone()
+    if changed.size:
+        scores[:, changed] += torch.from_numpy(np.asarray(rows @ (cal[:, changed] - b[:, changed]), dtype=np.float32))
+    return scores
+
+
 def reach_rule(
     candidates: list[tuple[Weights, InnerScore]], reach: float, max_loss: float = 0.1
 ) -> tuple[Weights, InnerScore]:
-    """The best NDCG@10 among the candidates whose cold/warm Recall@20 ratio is at least ``reach``
-    and whose NDCG@10 is at least ``1 - max_loss`` times the first candidate's (no calibration);
-    the best NDCG@10 of all when none is (the first candidate wins ties)."""
-    floor = (1.0 - max_loss) * candidates[0][1].ndcg
-    feasible = [c for c in candidates if (c[1].reach or 0.0) >= reach and c[1].ndcg >= floor]
-    return max(feasible or candidates, key=lambda c: c[1].ndcg)
+    """The cold-start choice; the first candidate is no calibration.
+
+    A candidate is **safe** when its :attr:`InnerScore.if_not_new_ndcg` (the warm targets' NDCG@10
+    if the real cold items are never interacted with) is at least ``1 - max_loss`` times the first
+    candidate's: a catalogue's items without interactions may be new or never wanted, and the
+    training data cannot tell which, so their promotion may cost at most that. Among the safe
+    candidates: the best NDCG@10 of those whose cold/warm Recall@20 ratio is at least ``reach``
+    and whose NDCG@10 is at least ``1 - max_loss`` times the first's; the best NDCG@10 of the safe
+    ones when none is (the first candidate wins ties)."""
+    first = candidates[0][1]
+    safe = [
+        c for c in candidates
+        if first.if_not_new_ndcg is None or c[1].if_not_new_ndcg is None
+        or c[1].if_not_new_ndcg >= (1.0 - max_loss) * first.if_not_new_ndcg
+    ]
+    floor = (1.0 - max_loss) * first.ndcg
+    feasible = [c for c in safe if (c[1].reach or 0.0) >= reach and c[1].ndcg >= floor]
+    return max(feasible or safe, key=lambda c: c[1].ndcg)
 
 
 __all__ = ["reach_rule", "ColdSearch", "SearchOptions", "SearchRecord", "WeightSearch", "Weights", "weighted_prior"]
