@@ -1,8 +1,8 @@
 """The EASE backbone's weight search, from a run's log, as a markdown table (for docs/tuning.md).
 
 Every candidate the search scored on its inner validation is one row, in the order scored, with
-its inner NDCG@10 and Recall@20 (cold and warm Recall@20 on the held-out items for the cold-start
-step), then the choice.
+its inner NDCG@10 and Recall@20 (for the cold-start step also cold and warm Recall@20 on the
+held-out items, and the warm targets' NDCG@10 if the real cold items are not new), then the choice.
 
 Usage: python benchmarks/search_log_table.py RUN_DIR/worker.log [more logs...]
 """
@@ -16,11 +16,15 @@ _CANDIDATE = re.compile(r"weight search: (?P<label>.+?)\s+-> (?P<score>.+?)(?: \
 _CHOSEN = re.compile(r"weight search: (?P<n>\d+) candidates, (?P<solves>\d+) solves, (?P<s>[0-9.]+) s; chosen (?P<rest>.+)$")
 _FITTED = re.compile(r"EASE backbone fitted in (?P<s>[0-9.]+) s: (?P<w>.+)$")
 _NUMBER = re.compile(r"(NDCG@10|Recall@20|cold/warm Recall@20) ([0-9.]+)(?:/([0-9.]+))?")
+_IF_NOT_NEW = re.compile(r"warm ndcg@10 if the cold items are not new ([0-9.]+)")
 
 
 def table(log: str) -> list[str]:
     """The markdown lines of one log."""
-    lines = ["| # | candidate | inner NDCG@10 | inner Recall@20 | cold / warm Recall@20 |", "|---:|---|---:|---:|---|"]
+    lines = [
+        "| # | candidate | inner NDCG@10 | inner Recall@20 | cold / warm Recall@20 | warm NDCG@10 if the cold items are not new |",
+        "|---:|---|---:|---:|---|---:|",
+    ]
     footer = []
     for i, line in enumerate(l for l in log.splitlines() if "weight search:" in l or "EASE backbone fitted" in l):
         if m := _CHOSEN.search(line):
@@ -30,10 +34,11 @@ def table(log: str) -> list[str]:
         elif m := _CANDIDATE.search(line):
             values = {k: (a, b) for k, a, b in _NUMBER.findall(m["score"])}
             if not values:
-                cells = ["–", "–", m["score"]]
+                cells = ["–", "–", m["score"], ""]
             else:
                 cw = values.get("cold/warm Recall@20")
-                cells = [values["NDCG@10"][0], values["Recall@20"][0], f"{cw[0]} / {cw[1]}" if cw else ""]
+                price = _IF_NOT_NEW.search(m["score"])
+                cells = [values["NDCG@10"][0], values["Recall@20"][0], f"{cw[0]} / {cw[1]}" if cw else "", price[1] if price else ""]
             lines.append(f"| {len(lines) - 1} | `{m['label'].strip()}` | " + " | ".join(cells) + " |")
     return lines + [""] + footer
 

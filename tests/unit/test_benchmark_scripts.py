@@ -104,3 +104,33 @@ def test_transfer_variants_are_written_from_a_movielens_shaped_dataset(tmp_path:
     assert len({r[1] for r in hubs}) >= 25 and any(r[2] == "hub_all" for r in hubs)
     sparse = read_rows(tmp_path / "out" / f"{NAME}-sparse" / f"{NAME}-sparse.inter")
     assert len(sparse) < len(read_rows(src / f"{NAME}.inter"))
+
+
+def test_issue13_summary_pairs_each_seed_with_the_ease_row_best_on_validation() -> None:
+    import pandas as pd
+
+    summary = load_script("issue13_summary").summary
+    rows = []
+    for seed, (v1, v2) in ((1, (0.2, 0.3)), (2, (0.3, 0.2))):  # seed 1 picks EASE[b], seed 2 EASE[a]
+        rows += [
+            {"table": "main", "seed": seed, "label": "EASE[a]", "valid_ndcg@10": v1, "ndcg@10": 0.40, "recall@10": 0.5},
+            {"table": "main", "seed": seed, "label": "EASE[b]", "valid_ndcg@10": v2, "ndcg@10": 0.20, "recall@10": 0.25},
+            {"table": "main", "seed": seed, "label": "KGLLMRec", "valid_ndcg@10": 0.1, "ndcg@10": 0.30, "recall@10": 0.5},
+        ]
+    (line,) = summary(pd.DataFrame(rows))
+    assert line.startswith("main KGLLMRec: 1: 1.500/2.000; 2: 0.750/1.000")
+    assert "dNDCG@10 +0.0000" in line.replace("-0.0000", "+0.0000")  # +0.10 and -0.10
+
+
+def test_search_log_table_lists_candidates_their_scores_and_the_choice() -> None:
+    log = "\n".join([
+        "x INFO weight search: reg_weight=422.2                         -> NDCG@10 0.1776, Recall@20 0.2266 (0.2 s)",
+        "x INFO weight search: cold_scale=1 from text                   -> NDCG@10 0.2094, Recall@20 0.2506, "
+        "cold/warm Recall@20 0.1149/0.3216, warm ndcg@10 if the cold items are not new 0.1981",
+        "x INFO weight search: 2 candidates, 2 solves, 0.4 s; chosen (inner NDCG@10 0.2094): reg_weight 422.2",
+        "x INFO EASE backbone fitted in 7.0 s: reg_weight 500",
+    ])
+    lines = load_script("search_log_table").table(log)
+    assert lines[2] == "| 1 | `reg_weight=422.2` | 0.1776 | 0.2266 |  |  |"
+    assert lines[3] == "| 2 | `cold_scale=1 from text` | 0.2094 | 0.2506 | 0.1149 / 0.3216 | 0.1981 |"
+    assert lines[-2].startswith("2 candidates, 2 solves") and lines[-1] == "fit (search included) 7.0 s: reg_weight 500"
