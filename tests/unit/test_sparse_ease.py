@@ -123,3 +123,15 @@ def test_the_sparse_solver_keeps_the_backbone_contract_and_round_trips_its_state
     assert not torch.allclose(other.full_scores(users), fitted.full_scores(users))
     other.load_state_dict(state)  # a checkpoint restores B (same shapes: same split)
     torch.testing.assert_close(other.full_scores(users), fitted.full_scores(users))
+
+
+def test_the_sparse_solver_asks_only_for_the_views_its_fixed_weights_use() -> None:
+    from recbole_kgllm.model.backbones.ease import EaseBackbone
+    from recbole_kgllm.model.params import KGLLMRecParams
+
+    needs = EaseBackbone.feature_needs(KGLLMRecParams(backbone="ease", backbone_kwargs={"solver": "sparse"}))
+    assert needs.items == frozenset({"text"}) and not needs.item_entities  # the KG prior is 0 by default there
+    with_kg = {"solver": "sparse", "prior_weights": {"kg": 0.1}}
+    assert EaseBackbone.feature_needs(KGLLMRecParams(backbone="ease", backbone_kwargs=with_kg)).items == frozenset({"text", "kg"})
+    dense = EaseBackbone.feature_needs(KGLLMRecParams(backbone="ease", backbone_kwargs={"solver": "dense"}))
+    assert dense.items == frozenset({"text", "kg"}) and dense.item_entities  # searched: every view

@@ -82,8 +82,13 @@ class EaseBackbone(Backbone):
     @classmethod
     def feature_needs(cls, params: KGLLMRecParams) -> FeatureNeeds:
         """The enabled views whose weight is not fixed to 0 (a view fixed to 0 is off: neither
-        its prior nor the content path reads it, so it is not computed)."""
+        its prior nor the content path reads it, so it is not computed). With ``solver: sparse``
+        the views with a non-zero fixed weight (``auto`` cannot know the catalogue's size here)."""
         options = EaseOptions.from_kwargs(params.backbone_kwargs)
+        if options.solver.solver == "sparse":  # fixed weights (SPARSE_DEFAULTS): only views with one
+            wanted = {"text": params.use_text, "kg": params.use_kg}
+            views = {v for v, on in wanted.items() if on and options.prior_weights.get(v, SPARSE_DEFAULTS.get(v, 0.0))}
+            return FeatureNeeds(items=frozenset(views), users=frozenset(), item_entities=False)
         items = set()
         for view, wanted in (("text", params.use_text), ("kg", params.use_kg)):
             if wanted and options.prior_maybe_used(view):
