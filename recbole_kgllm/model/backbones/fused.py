@@ -11,6 +11,7 @@ table at the principal components of the frozen views (:mod:`recbole_kgllm.model
 """
 from __future__ import annotations
 
+import logging
 from abc import abstractmethod
 from collections import defaultdict
 from typing import Any
@@ -23,12 +24,15 @@ from recbole_kgllm.distill.base import DistillInputs
 from recbole_kgllm.errors import ConfigError
 from recbole_kgllm.losses.base import LossBatch
 from recbole_kgllm.model.backbones.base import Backbone
+from recbole_kgllm.model.backbones.ease_cold import content_groups, new_item_shares
 from recbole_kgllm.model.cold_start import ContentHead
 from recbole_kgllm.model.inputs import FeatureNeeds, ModelFeatures, TrainingData
 from recbole_kgllm.model.kg_loss import ItemKGTriples
 from recbole_kgllm.model.modality_views import ID_VIEW, ModalityViews
 from recbole_kgllm.model.params import KGLLMRecParams
 from recbole_kgllm.registry import resolve
+
+logger = logging.getLogger(__name__)
 
 
 class FusedBackbone(Backbone):
@@ -68,11 +72,7 @@ class FusedBackbone(Backbone):
         self.teacher = features.teacher
         use_head = p.cold_start == "content_head" and bool(item_features)
         self.content_head = ContentHead(dim=d) if use_head else None
-        has_content = torch.zeros(self.n_items, dtype=torch.bool)
-        for _, mask in item_features.values():
-            has_content |= mask
-        cold = torch.from_numpy(data.item_counts()) == 0
-        self.register_buffer("cold_items", cold & has_content, persistent=False)
+        self.register_buffer("cold_items", _new_items(item_features, data), persistent=False)
         self.kg_triples = self._kg_triples(features) if p.kg_loss_weight > 0 else None
         self.ranking_loss = resolve("loss", p.loss)(**p.loss_kwargs)
         self.emb_loss = EmbLoss()
@@ -210,6 +210,29 @@ class FusedBackbone(Backbone):
         """One matrix product over the cached final representations."""
         final_users, final_items = self._restored()
         return final_users[users] @ final_items.T
+
+
+
+def _new_items(item_features: dict[str, tuple[Tensor, Tensor]], data: TrainingData) -> Tensor:
+    """Bool ``[I]``: the cold items (no training interaction) that the content head scores in
+    eval mode: those with a content view whose content group has a new-item share above 0
+    (:func:`recbole_kgllm.model.backbones.ease_cold.new_item_shares`, the rule of the EASE
+    backbone). A catalogue item nobody interacted with and that no warm item resembles (for
+    instance an unlinked item when the warm ones are linked), or a rare item a random split left
+    out, keeps its ID representation instead of being promoted."""
+    counts = data.item_counts()
+    masks = {name: mask.cpu().numpy().astype(bool) for name, (_, mask) in item_features.items()}
+    if not masks:
+        return torch.zeros(len(counts), dtype=torch.bool)
+    groups, labels = content_groups(masks, len(counts))
+    shares, report = new_item_shares(counts, groups, labels, train_share=data.train_share)
+    new = torch.from_numpy((counts == 0) & (shares > 0) & (groups >= 0))
+    cold = int((counts[1:] == 0).sum())
+    if cold:
+        logger.info("cold start: %d of %d items without training interactions are scored through the content head "
+                    "(new-item shares by content group: %s)", int(new.sum()), cold,
+                    ", ".join(f"{'+'.join(g.views)} {g.share:.2f}" for g in report))
+    return new
 
 
 __all__ = ["FusedBackbone"]
