@@ -14,6 +14,7 @@ from recbole_kgllm.config_fields import (
     as_optional_str,
     as_str,
     config_defaults,
+    config_value,
     read_settings,
     setting,
 )
@@ -61,11 +62,7 @@ class TextFeatureSettings:
     @classmethod
     def from_config(cls, config: Any) -> TextFeatureSettings:
         """Read the settings from a RecBole ``Config`` (or mapping)."""
-        try:
-            device = config["device"] if "device" in config else None
-        except (KeyError, TypeError):
-            device = None
-        return read_settings(cls, config, device=str(device or "cpu"))
+        return read_settings(cls, config, device=str(config_value(config, "device") or "cpu"))
 
     @staticmethod
     def config_defaults() -> dict[str, Any]:

@@ -135,7 +135,8 @@ class EaseBackbone(Backbone):
         features, rows = user_rows if user_rows is not None else (None, None)
         for name, value in (("user_features", features), ("user_feature_similarity", rows)):
             self.register_buffer(name, None if value is None else torch.from_numpy(value.astype(np.float32)), persistent=True)
-        self.register_buffer("chosen_weights", self._choice_tensor(), persistent=True)
+        available = set(self.priors) | ({USER_VIEW} if self.users else set())
+        self.register_buffer("chosen_weights", self._choice_tensor(available), persistent=True)
         self.fit_seconds = time.perf_counter() - clock
         logger.info("EASE backbone fitted in %.1f s: %s", self.fit_seconds, self.weights.describe())
 
@@ -159,11 +160,7 @@ class EaseBackbone(Backbone):
         new_share = self._sparse_new_share if params.cold_start == "content_head" else None
         self.sparse, self.new_share_used = fit_sparse(self.interactions, views, weights, o.solver, new_share=new_share)
         self.weights = Weights(reg_weight=weights.reg_weight, priors=priors, cold_scale=weights.cold_scale)
-        values = [
-            float("nan") if key.startswith("prior:") and key[len("prior:"):] not in priors else self.weights.value(key)
-            for key in CHOICE_KEYS
-        ]
-        self.register_buffer("chosen_weights", torch.tensor(values, dtype=torch.float64), persistent=True)
+        self.register_buffer("chosen_weights", self._choice_tensor(set(priors)), persistent=True)
 
     def _sparse_new_share(self, counts: np.ndarray) -> float:
         """The new-item share of the cold items among ``counts`` (items with a prior)."""
@@ -298,15 +295,13 @@ class EaseBackbone(Backbone):
             fallback = sum(self.priors.values())  # type: ignore[assignment]
         return fallback
 
-    def _choice_tensor(self) -> Tensor:
-        w = self.weights
-        values = []
-        for key in CHOICE_KEYS:
-            view = key[len("prior:"):]
-            if key.startswith("prior:") and view not in self.priors and not (view == USER_VIEW and self.users):
-                values.append(float("nan"))
-            else:
-                values.append(w.value(key))
+    def _choice_tensor(self, available: set[str]) -> Tensor:
+        """The chosen weights in :data:`CHOICE_KEYS` order; NaN for a prior whose view is not in
+        ``available``."""
+        values = [
+            float("nan") if key.startswith("prior:") and key[len("prior:"):] not in available else self.weights.value(key)
+            for key in CHOICE_KEYS
+        ]
         return torch.tensor(values, dtype=torch.float64)
 
     # ----- scoring ----------------------------------------------------------------------
