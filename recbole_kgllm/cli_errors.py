@@ -52,7 +52,11 @@ def write_traceback(error: BaseException) -> Path:
 
 def report_unexpected(prog: str, error: BaseException) -> int:
     """One line for an unexpected exception, pointing to the file holding its traceback; returns 2."""
-    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if len(lines) > 1 and lines[-1] != first and "Traceback" in str(error):
+        # a child process's error (torch's ``ProcessRaisedException``): its header and its cause
+        first = f"{first} {lines[-1]}"
     where = write_traceback(error)
     if os.environ.get(ENV_TRACEBACK, "").strip().lower() in {"1", "true", "yes"}:
         traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)

@@ -17,6 +17,7 @@ for what a caller observes (timings, a time cap, the split).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -103,6 +104,8 @@ def start(
     report = preflight(config)
     init_seed(config["seed"], config["reproducibility"])
     if log:
+        # RecBole's ``ensure_dir`` tests then creates: the ranks of a multi-process run race on it.
+        os.makedirs(os.path.join("log", str(config["model"])), exist_ok=True)
         init_logger(config)
         report.log()
         logging.getLogger().info(sys.argv)
@@ -172,6 +175,7 @@ def trainer_class(model_class: type, config: Any) -> type:
 def build_trainer(config: Any, model: Any) -> Any:
     """The trainer of ``model`` (see :func:`trainer_class`); the ranks of a multi-process run
     share rank 0's checkpoint name."""
+    os.makedirs(config["checkpoint_dir"], exist_ok=True)  # before RecBole's racy ``ensure_dir``
     trainer = trainer_class(type(model), config)(config, model)
     distributed.sync_checkpoint_name(trainer)
     return trainer

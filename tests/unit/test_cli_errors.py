@@ -47,3 +47,24 @@ def test_subcommands_report_unexpected_errors_too(monkeypatch: pytest.MonkeyPatc
     assert cli.main(["features", "kg", "--dataset", "x"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("recbole-kgllm features: error: unexpected ValueError") and err.count("\n") == 1
+
+
+def test_an_error_in_a_spawned_process_names_its_cause(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import tempfile
+
+    import recbole_kgllm.recbole_integration.quick_start as quick_start
+    from torch.multiprocessing.spawn import ProcessRaisedException
+
+    child = "\n\n-- Process 1 terminated with the following error:\nTraceback (most recent call last):\n  File \"x\"\nFileExistsError: [Errno 17] File exists: './log'\n"
+
+    def _spawned(*args: object, **kwargs: object) -> None:
+        raise ProcessRaisedException(child, 1, 4242)
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(quick_start, "run", _spawned)
+    monkeypatch.delenv(ENV_TRACEBACK, raising=False)
+    assert cli.run_recbole_main(["--model=BPR"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "Process 1 terminated" in line and "FileExistsError: [Errno 17] File exists: './log'" in line
