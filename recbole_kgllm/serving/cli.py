@@ -18,12 +18,18 @@ def _source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--checkpoint", help="a RecBole checkpoint (.pth) of any model")
     source.add_argument("--export", help="an export folder written by 'recbole-kgllm export'")
+    _trust(parser)
+
+
+def _trust(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trust_checkpoint", "--trust-checkpoint", action="store_true",
+                        help="unpickle a checkpoint you made yourself without the allow-list (runs code from the file)")
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
     from recbole_kgllm.serving.loading import load_recommender
 
-    return load_recommender(args.checkpoint or args.export)
+    return load_recommender(args.checkpoint or args.export, trust_checkpoint=args.trust_checkpoint)
 
 
 def _read_users(path: str) -> list[str]:
@@ -86,10 +92,12 @@ def export_main(argv: Sequence[str]) -> int:
     parser.add_argument("--neighbours", type=int, default=0,
                         help="item-item entries kept per item (0: exact up to 5000 items, else 500)")
     parser.add_argument("--no-features", action="store_true", help="do not export KG/text views (no reasons of those kinds)")
+    _trust(parser)
     args = parser.parse_args(list(argv))
     from recbole_kgllm.serving.export import export_checkpoint
 
-    manifest = export_checkpoint(args.checkpoint, args.out, neighbours=args.neighbours, features=not args.no_features)
+    manifest = export_checkpoint(args.checkpoint, args.out, neighbours=args.neighbours, features=not args.no_features,
+                                 trust_checkpoint=args.trust_checkpoint)
     check = manifest["check"]
     print(f"exported {manifest['model']} ({manifest['kind']}, "
           f"{'exact' if manifest['exact'] else str(manifest['neighbours']) + ' neighbours per item'}) to {args.out}; "

@@ -134,13 +134,16 @@ def _check(live: Recommender, exported: ExportScorer, catalog: Catalog) -> dict[
             "mean_top_k_overlap": overlap / n, "max_abs_score_difference": max_diff}
 
 
-def export_checkpoint(checkpoint: str | Path, out: str | Path, *, neighbours: int = 0, features: bool = True) -> dict[str, Any]:
+def export_checkpoint(
+    checkpoint: str | Path, out: str | Path, *, neighbours: int = 0, features: bool = True, trust_checkpoint: bool = False,
+) -> dict[str, Any]:
     """Write the export of ``checkpoint`` into ``out`` and return its manifest.
 
     Args:
         neighbours: item-item entries kept per row (0: exact up to :data:`AUTO_EXACT_ITEMS`
             items, else :data:`AUTO_NEIGHBOURS`); features: also export KG and text views so
-            ``--explain`` works from the export.
+            ``--explain`` works from the export; trust_checkpoint: unpickle without the
+            allow-list (``docs/reliability.md``).
     """
     from safetensors.torch import save_file
 
@@ -150,7 +153,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, *, neighbours: in
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / "manifest.json").is_file():
         raise ExportError(f"export folder {out} exists and is not an export: choose an empty or new folder")
-    config, model, dataset, train_data, _, _ = load_data_and_model(str(checkpoint))
+    config, model, dataset, train_data, _, _ = load_data_and_model(str(checkpoint), trust_checkpoint=trust_checkpoint)
     parts = live_parts(config, model, dataset, train_data)
     catalog = parts.catalog
     kind, tensors, kept = _model_tensors(parts.access, neighbours)

@@ -74,8 +74,9 @@ def recommender_from_loaded(config: Any, model: Any, dataset: Any, train_data: A
     return Recommender(catalog, parts.access, explainer=parts.explainer, info=info)
 
 
-def load_recommender(path: str | Path) -> Recommender:
-    """A recommender from a RecBole checkpoint (``.pth``) or an export folder (``manifest.json``)."""
+def load_recommender(path: str | Path, *, trust_checkpoint: bool = False) -> Recommender:
+    """A recommender from a RecBole checkpoint (``.pth``) or an export folder (``manifest.json``);
+    ``trust_checkpoint`` unpickles a checkpoint without the allow-list (``docs/reliability.md``)."""
     path = Path(path)
     if path.is_dir():
         from recbole_kgllm.serving.export import load_export
@@ -83,7 +84,7 @@ def load_recommender(path: str | Path) -> Recommender:
         return load_export(path)
     from recbole_kgllm import load_data_and_model
 
-    config, model, dataset, train_data, _, _ = load_data_and_model(str(path))
+    config, model, dataset, train_data, _, _ = load_data_and_model(str(path), trust_checkpoint=trust_checkpoint)
     return recommender_from_loaded(config, model, dataset, train_data, source=str(path))
 
 
