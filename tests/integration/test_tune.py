@@ -40,3 +40,22 @@ def test_tune_two_trials_writes_table_and_a_best_config_run_recbole_accepts(tmp_
 
     config = build_config("BPR", "ml-tiny", [str(folder / "best.yaml")])
     assert config["learning_rate"] == best["learning_rate"]
+
+    # --resume on the finished search restores it: the same trials, none run again
+    before = {r["trial"]: r["best_valid_score"] for r in rows}
+    assert cli.main([
+        "tune", "--model=BPR", "--dataset=ml-tiny", f"--params_file={params}", "--num_samples=2", "--out=runs",
+        "--resume", f"--data_path={data}", "--epochs=1", "--eval_batch_size=100000",
+    ]) == 0
+    again = list(csv.DictReader(open(folder / "results.csv", encoding="utf-8")))
+    assert all(r["status"] == "done" for r in again)
+    assert {r["trial"]: r["best_valid_score"] for r in again} == before
+
+
+def test_resume_without_a_search_is_one_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    params = tmp_path / "hyper.test"
+    params.write_text("learning_rate loguniform -8,0\n")
+    code = cli.main(["tune", "--model=BPR", "--dataset=ml-100k", f"--params_file={params}", "--out=runs", "--resume"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nothing to resume" in err[0]
