@@ -52,7 +52,7 @@ def test_bpr_equals_recboles_bpr_loss() -> None:
 
 
 def test_softmax_dot_by_hand() -> None:
-    loss = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0)
+    loss = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0, in_batch=True)
     # row 0: positive 1, own negative 0, in-batch p1 scores u0.p1 = 1 -> logits (1, 0, 1)
     row0 = -math.log(math.e / (math.e + 1 + math.e))
     # row 1: positive u1.p1 = 1, own negative 0, in-batch p0 scores 0 -> logits (1, 0, 0)
@@ -70,11 +70,26 @@ def test_softmax_cosine_temperature_and_shared_negatives_by_hand() -> None:
 
 
 def test_softmax_does_not_use_a_rows_own_item_as_its_in_batch_negative() -> None:
-    loss = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0)
+    loss = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0, in_batch=True)
     same = loss(batch(ids=torch.tensor([3, 3])))  # both rows hold item 3: no in-batch negative
     without = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0, in_batch=False)(batch())
     assert same.item() == pytest.approx(without.item(), rel=1e-6)
     assert same.item() == pytest.approx(softplus(-1.0), rel=1e-6)  # softmax of (1, 0) = BPR's term
+
+
+def test_softmax_in_batch_negatives_are_off_by_default() -> None:
+    default = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=0)(batch())
+    assert default.item() == pytest.approx(softplus(-1.0), rel=1e-6)  # logits (1, 0) on both rows
+
+
+def test_softmax_leaves_out_a_shared_negative_that_is_the_rows_positive() -> None:
+    loss = SoftmaxLoss(similarity="dot", temperature=1.0, n_negatives=2)
+    shared = LossBatch(user=USER, pos=POS, neg=NEG, pos_ids=IDS, shared=torch.tensor([[5.0, 5.0], [0.0, 0.0]]),
+                       shared_ids=torch.tensor([2, 9]))  # item 2 is row 1's positive, not row 0's
+    # row 0: logits (1, own 0, item 2: 5, item 9: 0); row 1: (1, own 0, [hit left out], 0)
+    row0 = -math.log(math.e / (math.e + 1 + math.exp(5) + 1))
+    row1 = -math.log(math.e / (math.e + 1 + 1))
+    assert loss(shared).item() == pytest.approx((row0 + row1) / 2, rel=1e-6)
 
 
 def test_ccl_by_hand() -> None:
