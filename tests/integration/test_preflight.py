@@ -54,21 +54,15 @@ def test_bad_settings_are_one_line_before_work(
     assert not store.exists() and not (in_tmp / "saved").exists() and not (in_tmp / "log").exists()
 
 
-def test_unwritable_feature_cache_dir(tiny: Path, in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("model", "key", "leaf"), [("KGLLMRec", "feature_cache_dir", "cache"), ("BPR", "checkpoint_dir", "saved")])
+def test_unwritable_folder(
+    tiny: Path, in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str], model: str, key: str, leaf: str,
+) -> None:
     blocker = in_tmp / "a_file"
     blocker.write_text("not a folder")
     _fails_in_one_line(
-        ["--model=KGLLMRec", f"--dataset={NAME}", f"--data_path={tiny}", f"--feature_cache_dir={blocker / 'cache'}"],
-        capfd, "--feature_cache_dir=", "not a writable folder",
-    )
-
-
-def test_unwritable_checkpoint_dir(tiny: Path, in_tmp: Path, fresh_plugins: None, capfd: pytest.CaptureFixture[str]) -> None:
-    blocker = in_tmp / "a_file"
-    blocker.write_text("not a folder")
-    _fails_in_one_line(
-        ["--model=BPR", f"--dataset={NAME}", f"--data_path={tiny}", f"--checkpoint_dir={blocker / 'saved'}"],
-        capfd, "--checkpoint_dir=", "not a writable folder",
+        [f"--model={model}", f"--dataset={NAME}", f"--data_path={tiny}", f"--{key}={blocker / leaf}"],
+        capfd, f"--{key}=", "not a writable folder",
     )
 
 
