@@ -14,14 +14,15 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("recbole_kgllm")
 
 
-def load_data_and_model(model_file: str):  # noqa: ANN201 - lazy import keeps import cheap
-    """Load a checkpoint saved by RecBole for any model, ours, a plugin's or RecBole's.
+def load_data_and_model(model_file: str, *, trust_checkpoint: bool = False):  # noqa: ANN201 - lazy import keeps import cheap
+    """Load a checkpoint saved by RecBole for any model, ours, a plugin's or RecBole's;
+    ``trust_checkpoint`` unpickles it without the allow-list (``docs/reliability.md``).
 
     See :func:`recbole_kgllm.recbole_integration.checkpoint.load_data_and_model`.
     """
     from recbole_kgllm.recbole_integration.checkpoint import load_data_and_model as _load
 
-    return _load(model_file)
+    return _load(model_file, trust_checkpoint=trust_checkpoint)
 
 
 def recommend(checkpoint_or_model, users, k: int = 10, explain: bool = False, **kwargs):  # noqa: ANN001, ANN201

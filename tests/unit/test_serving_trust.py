@@ -1,10 +1,11 @@
-"""``recommend``, ``serve`` and ``export`` pass ``--trust_checkpoint`` to the checkpoint loader
-(and leave the allow-list on without it)."""
+"""``recommend``, ``serve`` and ``export`` pass ``--trust_checkpoint`` through the package's
+``load_data_and_model`` to the checkpoint loader (and leave the allow-list on without it)."""
 from __future__ import annotations
 
 import pytest
 
 import recbole_kgllm
+import recbole_kgllm.recbole_integration.checkpoint as checkpoint
 from recbole_kgllm.serving import cli
 
 
@@ -28,7 +29,15 @@ def _fake_loader(path: str, *, trust_checkpoint: bool = False) -> None:
 )
 @pytest.mark.parametrize("trust", [False, True])
 def test_the_trust_flag_reaches_the_loader(monkeypatch: pytest.MonkeyPatch, argv: list[str], main, trust: bool) -> None:  # noqa: ANN001
-    monkeypatch.setattr(recbole_kgllm, "load_data_and_model", _fake_loader)
+    monkeypatch.setattr(checkpoint, "load_data_and_model", _fake_loader)
     with pytest.raises(_Loaded) as loaded:
         main(argv + (["--trust_checkpoint"] if trust else []))
+    assert loaded.value.trust is trust
+
+
+@pytest.mark.parametrize("trust", [False, True])
+def test_the_package_function_forwards_trust(monkeypatch: pytest.MonkeyPatch, trust: bool) -> None:
+    monkeypatch.setattr(checkpoint, "load_data_and_model", _fake_loader)
+    with pytest.raises(_Loaded) as loaded:
+        recbole_kgllm.load_data_and_model("m.pth", trust_checkpoint=trust)
     assert loaded.value.trust is trust
