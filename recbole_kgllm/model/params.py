@@ -51,6 +51,12 @@ def check_item_init(kind: str) -> None:
         raise ConfigError(f"item_init must be one of {', '.join(INITIALISERS)}, got '{kind}'")
 
 
+#: RecBole trainer keys whose ``KGLLMRec`` default differs from RecBole's (``KGLLMRec.yaml``): the
+#: gradient backbones' recipe chosen on validation (``docs/tuning.md``, "Gradient backbones");
+#: the closed form ignores both.
+TRAINER_DEFAULTS: dict[str, Any] = {"learning_rate": 0.002, "stopping_step": 20}
+
+
 @dataclass(frozen=True)
 class KGLLMRecParams(ModelParams):
     """Parameters of :class:`recbole_kgllm.model.kgllmrec.KGLLMRec`."""
@@ -67,7 +73,7 @@ class KGLLMRecParams(ModelParams):
     use_user_text: bool = False
     projector: Literal["linear", "mlp"] = "linear"
     reg_weight: float = 1e-05
-    loss: str = "bpr"
+    loss: str = "softmax"
     loss_kwargs: dict[str, Any] = field(default_factory=dict)
     item_init: Literal["random", "content"] = "random"
     id_dropout: float = 0.0

@@ -125,7 +125,7 @@ def test_kg_multitask_loss_runs_and_is_logged(
     events = EventAccumulator(str(run_dir))
     events.Reload()
     tags = set(events.Tags()["scalars"])
-    assert {"Loss/bpr", "Loss/reg", "Loss/kg", "Loss/cold_start"} <= tags
+    assert {"Loss/softmax", "Loss/reg", "Loss/kg", "Loss/cold_start"} <= tags  # the default loss
     assert {"Fusion/item/id", "Fusion/item/kg", "Fusion/item/text"} <= tags
     weights = [events.Scalars(f"Fusion/item/{m}")[0].value for m in ("id", "kg", "text")]
     assert sum(weights) == pytest.approx(1.0, abs=1e-3)

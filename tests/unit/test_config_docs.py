@@ -11,7 +11,7 @@ import yaml
 from recbole.config import Config
 
 from recbole_kgllm.features.kg.settings import KGFeatureSettings
-from recbole_kgllm.model.params import KGLLMRecParams, KGLLMSeqRecParams
+from recbole_kgllm.model.params import TRAINER_DEFAULTS, KGLLMRecParams, KGLLMSeqRecParams
 from recbole_kgllm.features.text.settings import TextFeatureSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def _dataclass_defaults(cls: type) -> dict[str, Any]:
 
 
 EXPECTED = {
-    "KGLLMRec.yaml": lambda: _dataclass_defaults(KGLLMRecParams),
+    "KGLLMRec.yaml": lambda: {**_dataclass_defaults(KGLLMRecParams), **TRAINER_DEFAULTS},
     "KGLLMSeqRec.yaml": lambda: _dataclass_defaults(KGLLMSeqRecParams),
     "features.yaml": lambda: {**KGFeatureSettings.config_defaults(), **TextFeatureSettings.config_defaults()},
 }
