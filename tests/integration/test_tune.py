@@ -41,7 +41,7 @@ def test_tune_two_trials_writes_table_and_a_best_config_run_recbole_accepts(tmp_
     config = build_config("BPR", "ml-tiny", [str(folder / "best.yaml")])
     assert config["learning_rate"] == best["learning_rate"]
 
-    # --resume on the finished search restores it: the same trials, none run again
+    # --resume on the finished search restores it: the same trials with the same scores
     before = {r["trial"]: r["best_valid_score"] for r in rows}
     assert cli.main([
         "tune", "--model=BPR", "--dataset=ml-tiny", f"--params_file={params}", "--num_samples=2", "--out=runs",
