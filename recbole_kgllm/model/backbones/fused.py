@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 class FusedBackbone(Backbone):
-    """Fused views + :meth:`propagate` + BPR and auxiliary losses (see the module docstring)."""
+    """Fused views + :meth:`propagate` + the ranking loss and auxiliary losses (see the module docstring)."""
 
     reads = frozenset(KGLLMRecParams.model_settings())
 

@@ -1,5 +1,5 @@
 """Matrix factorisation backbone: scores are dot products of the fused layer-0 representations
-(with the BPR loss of :class:`FusedBackbone` this is BPR-MF: Rendle et al., UAI 2009)."""
+(with ``loss: bpr`` this is BPR-MF: Rendle et al., UAI 2009)."""
 from __future__ import annotations
 
 from torch import Tensor
