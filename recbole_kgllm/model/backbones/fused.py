@@ -212,7 +212,6 @@ class FusedBackbone(Backbone):
         return final_users[users] @ final_items.T
 
 
-
 def _new_items(item_features: dict[str, tuple[Tensor, Tensor]], data: TrainingData) -> Tensor:
     """Bool ``[I]``: the cold items (no training interaction) that the content head scores in
     eval mode: those with a content view whose content group has a new-item share above 0
@@ -226,7 +225,7 @@ def _new_items(item_features: dict[str, tuple[Tensor, Tensor]], data: TrainingDa
         return torch.zeros(len(counts), dtype=torch.bool)
     groups, labels = content_groups(masks, len(counts))
     shares, report = new_item_shares(counts, groups, labels, train_share=data.train_share)
-    new = torch.from_numpy((counts == 0) & (shares > 0) & (groups >= 0))
+    new = torch.from_numpy((counts == 0) & (shares > 0))  # items without a view have share 0
     cold = int((counts[1:] == 0).sum())
     if cold:
         logger.info("cold start: %d of %d items without training interactions are scored through the content head "
